@@ -1,0 +1,62 @@
+/**
+ * Runs exported graphs with ONNX Runtime. One session per graph; feeds are typed arrays with
+ * shapes, so the trainer can hand over its parameter buffers without copying them in JS.
+ */
+import os from 'node:os';
+import ort from 'onnxruntime-node';
+
+export type TensorData = Float32Array | Float64Array | BigInt64Array;
+
+export interface Feed {
+  data: TensorData;
+  shape: readonly number[];
+}
+
+const ORT_TYPE = new Map<Function, 'float32' | 'float64' | 'int64'>([
+  [Float32Array, 'float32'],
+  [Float64Array, 'float64'],
+  [BigInt64Array, 'int64'],
+]);
+
+/** Default worker threads: DEEPRANK_THREADS, else every core. */
+export function defaultThreads(): number {
+  const fromEnv = Number(process.env.DEEPRANK_THREADS);
+  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : os.availableParallelism();
+}
+
+export class OnnxSession {
+  private constructor(private readonly session: ort.InferenceSession) {}
+
+  static async create(model: Uint8Array, { threads = defaultThreads() } = {}): Promise<OnnxSession> {
+    const session = await ort.InferenceSession.create(model, {
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      graphOptimizationLevel: 'all',
+    });
+    return new OnnxSession(session);
+  }
+
+  get inputNames(): readonly string[] {
+    return this.session.inputNames;
+  }
+
+  get outputNames(): readonly string[] {
+    return this.session.outputNames;
+  }
+
+  async run(feeds: Readonly<Record<string, Feed>>, fetches?: readonly string[]): Promise<Record<string, TensorData>> {
+    const tensors: Record<string, ort.Tensor> = {};
+    for (const [name, { data, shape }] of Object.entries(feeds)) {
+      tensors[name] = new ort.Tensor(ORT_TYPE.get(data.constructor)!, data, shape as number[]);
+    }
+    const results = fetches ? await this.session.run(tensors, fetches as string[]) : await this.session.run(tensors);
+    const out: Record<string, TensorData> = {};
+    for (const [name, tensor] of Object.entries(results)) out[name] = tensor.data as TensorData;
+    return out;
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
