@@ -1,0 +1,10 @@
+/** Offline evaluation metrics; see each file for the equation and a worked example. */
+export { auc } from './auc.js';
+export { gauc } from './gauc.js';
+export { logloss } from './logloss.js';
+export { mae } from './mae.js';
+export { mrr } from './mrr.js';
+export { ndcgAtK } from './ndcg.js';
+export { recallAtK } from './recall.js';
+export { rmse } from './rmse.js';
+export { evaluateMetric, higherIsBetter, isMetricName, needsGroups, type MetricInputs } from './metric-registry.js';
