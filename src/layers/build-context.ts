@@ -1,0 +1,112 @@
+/**
+ * What a layer sees while a model's graph is built. The same model code builds three graphs:
+ * - `train`: weights and gathered embedding rows are inputs, dropout masks are inputs, batch norm
+ *   uses batch statistics and reports them as extra outputs;
+ * - `eval`: like train but deterministic (no dropout, running statistics);
+ * - `export`: the served model: weights are initializers and embeddings are gathered in-graph
+ *   from int64 ids, so model.onnx runs anywhere ONNX runs.
+ */
+import { Graph, type Dim, type Sym } from '../engine/graph.js';
+import { gather } from '../engine/ops.js';
+import type { Initializer, ParameterStore } from '../engine/parameter-store.js';
+
+export type BuildMode = 'train' | 'eval' | 'export';
+
+export const BATCH = 'batch';
+
+/** An embedding lookup the trainer must serve: gather rows of `table` by the ids of `feature`. */
+export interface EmbeddingLookup {
+  /** Graph input holding the gathered rows ([batch, dim] or [batch, maxLength, dim]). */
+  input: string;
+  table: string;
+  feature: string;
+  /** Padded length for multi-value features, absent for single ids. */
+  maxLength?: number;
+}
+
+export interface DropoutInput {
+  input: string;
+  rate: number;
+  /** Shape without the batch dimension. */
+  shape: readonly number[];
+}
+
+export interface StateUpdate {
+  state: string;
+  output: string;
+  value: Sym;
+  momentum: number;
+}
+
+export class BuildContext {
+  readonly lookups: EmbeddingLookup[] = [];
+  readonly dropouts: DropoutInput[] = [];
+  readonly stateUpdates: StateUpdate[] = [];
+  private readonly names = new Map<string, number>();
+
+  constructor(
+    readonly graph: Graph,
+    readonly params: ParameterStore,
+    readonly mode: BuildMode,
+  ) {}
+
+  get training(): boolean {
+    return this.mode === 'train';
+  }
+
+  /** A name unique within this build, stable across builds of the same model ('dense', 'dense_1', ...). */
+  uniqueName(base: string): string {
+    const n = this.names.get(base) ?? 0;
+    this.names.set(base, n + 1);
+    return n === 0 ? base : `${base}_${n}`;
+  }
+
+  /** A trainable weight; `l2` overrides the trainer's global L2 for it (0 for biases). */
+  weight(name: string, shape: readonly number[], init: Initializer, l2?: number): Sym {
+    this.params.denseParam(name, shape, init, l2);
+    return this.graph.param(name, shape);
+  }
+
+  /** Non-trainable state (batch-norm running statistics). */
+  state(name: string, shape: readonly number[], init: Initializer): Sym {
+    this.params.stateTensor(name, shape, init);
+    return this.graph.param(name, shape);
+  }
+
+  /** In training, report `value` so the trainer moves state `name` toward it by (1 - momentum). */
+  updateState(name: string, value: Sym, momentum: number): void {
+    this.stateUpdates.push({ state: name, output: `state/${name}`, value, momentum });
+  }
+
+  /** A dropout keep-mask scaled by 1/(1-rate), fed by the trainer each step. */
+  dropoutMask(name: string, shape: readonly number[], rate: number): Sym {
+    const input = `dropout/${name}`;
+    this.dropouts.push({ input, rate, shape });
+    return this.graph.input(input, [BATCH, ...shape]);
+  }
+
+  /**
+   * Embedding rows of `feature` from table `table` (rows x dim): [batch, dim], or
+   * [batch, maxLength, dim] for a multi-value feature.
+   */
+  embedding(table: string, rows: number, dim: number, feature: string, init: Initializer, maxLength?: number): Sym {
+    this.params.table(table, rows, dim, init);
+    const idShape: Dim[] = maxLength === undefined ? [BATCH] : [BATCH, maxLength];
+    if (this.mode === 'export') {
+      return gather(this.graph.param(table, [rows, dim]), this.graph.input(feature, idShape, 'data', 'int64'));
+    }
+    const input = `rows/${table}/${feature}`;
+    if (!this.lookups.some((l) => l.input === input)) this.lookups.push({ input, table, feature, ...(maxLength === undefined ? {} : { maxLength }) });
+    return this.graph.input(input, [...idShape, dim]);
+  }
+
+  /** The padding mask of a multi-value feature, [batch, maxLength]. */
+  mask(feature: string, maxLength: number): Sym {
+    return this.graph.input(`${feature}_mask`, [BATCH, maxLength]);
+  }
+
+  /** Transformed numeric features, [batch, count]. */
+  dense(count: number): Sym {
+    return this.graph.input('dense', [BATCH, count]);
+  }
+}

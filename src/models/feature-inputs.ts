@@ -1,0 +1,70 @@
+/**
+ * How a model sees the batch's features: one embedding per categorical or multi-value field
+ * (multi-value pooled over its mask), numeric columns either as a dense block or, for
+ * factorization models, as fields whose vector is scaled by the value, and a first-order
+ * (linear) term. Tables are named by feature and purpose, so models that share embeddings
+ * (DeepFM's FM and deep parts) share them by asking for the same dimension and prefix.
+ */
+import type { Sym } from '../engine/graph.js';
+import { add, concat, matmul, mul, reduceSum, slice, unsqueeze } from '../engine/ops.js';
+import type { FeatureSpec } from '../data/batch.js';
+import type { BuildContext } from '../layers/build-context.js';
+import { Embedding } from '../layers/embedding.js';
+import type { Initializer } from '../engine/parameter-store.js';
+
+export class FeatureInputs {
+  constructor(
+    readonly ctx: BuildContext,
+    readonly spec: FeatureSpec,
+    private readonly initializer?: Initializer,
+  ) {}
+
+  get numericCount(): number {
+    return this.spec.numeric.length;
+  }
+
+  /** Number of fields `fields()` returns. */
+  fieldCount(numericAsFields: boolean): number {
+    return this.spec.categorical.length + this.spec.multiValue.length + (numericAsFields ? this.numericCount : 0);
+  }
+
+  /** One (batch, dim) vector per field, from tables `${prefix}/${feature}`. */
+  fields(dim: number, { prefix = 'emb', numericAsFields = false } = {}): Sym[] {
+    const table = (feature: string, rows: number) =>
+      new Embedding({ name: `${prefix}/${feature}`, inputDim: rows, outputDim: dim, ...(this.initializer ? { initializer: this.initializer } : {}) });
+    const out = this.spec.categorical.map((f) => table(f.name, f.cardinality).apply(this.ctx, f.name));
+    for (const f of this.spec.multiValue) out.push(table(f.name, f.cardinality).pooled(this.ctx, f.name, f.maxLength, f.pooling));
+    if (numericAsFields && this.numericCount > 0) {
+      const dense = this.dense()!;
+      const vectors = this.ctx.weight(`${prefix}/numeric`, [this.numericCount, dim], this.initializer ?? { kind: 'uniform', scale: 0.05 });
+      this.spec.numeric.forEach((_, i) => out.push(mul(slice(dense, 1, i, i + 1), slice(vectors, 0, i, i + 1))));
+    }
+    return out;
+  }
+
+  /** Fields stacked as (batch, F, dim). */
+  stacked(fields: readonly Sym[]): Sym {
+    return concat(fields.map((f) => unsqueeze(f, [1])), 1);
+  }
+
+  /** Numeric columns, (batch, numeric), or undefined when there are none. */
+  dense(): Sym | undefined {
+    return this.numericCount > 0 ? this.ctx.dense(this.numericCount) : undefined;
+  }
+
+  /** Field embeddings flattened and concatenated with the numeric columns: a DNN's input. */
+  flat(dim: number, prefix = 'emb'): Sym {
+    const parts = this.fields(dim, { prefix });
+    const dense = this.dense();
+    return concat(dense ? [...parts, dense] : parts, 1);
+  }
+
+  /** First-order term Σ w_i x_i + b, (batch, 1): one-dimensional embeddings plus a numeric weight. */
+  linear(prefix = 'linear'): Sym {
+    const weights = this.fields(1, { prefix });
+    let sum = reduceSum(concat(weights, 1), [1], true);
+    const dense = this.dense();
+    if (dense) sum = add(sum, matmul(dense, this.ctx.weight(`${prefix}/numeric`, [this.numericCount, 1], { kind: 'zeros' })));
+    return add(sum, this.ctx.weight(`${prefix}/bias`, [1], { kind: 'zeros' }, 0));
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * A model is a typed, validated config plus an equation from features to one logit per row.
+ * Shared option groups live here so every model spells them the same way.
+ */
+import { z } from 'zod';
+import type { Sym } from '../engine/graph.js';
+import { DeepFeatureTower } from '../layers/deep-feature-tower.js';
+import { Dense } from '../layers/dense.js';
+import { ACTIVATIONS } from '../layers/activation.js';
+import type { BuildContext } from '../layers/build-context.js';
+import type { FeatureInputs } from './feature-inputs.js';
+
+export interface ModelDefinition<C = unknown> {
+  readonly type: string;
+  readonly description: string;
+  readonly schema: z.ZodType<C>;
+  /** The model's logit, (batch, 1). */
+  build(inputs: FeatureInputs, config: C): Sym;
+}
+
+export function defineModel<S extends z.ZodType>(definition: {
+  type: string;
+  description: string;
+  schema: S;
+  build(inputs: FeatureInputs, config: z.output<S>): Sym;
+}): ModelDefinition<z.output<S>> {
+  return definition as ModelDefinition<z.output<S>>;
+}
+
+export const embeddingOptions = {
+  embeddingDim: z.number().int().positive().default(16),
+};
+
+/** Options of the MLP (DeepFeatureTower) most models carry. */
+export const mlpOptions = {
+  hiddenUnits: z.array(z.number().int().positive()).min(1).default([256, 128]),
+  dropout: z.number().min(0).lt(1).default(0),
+  batchNorm: z.boolean().default(false),
+  activation: z.enum(ACTIVATIONS).default('relu'),
+  /** L2 on the MLP's kernels, added to the trainer's global l2. */
+  l2Reg: z.number().min(0).default(0),
+};
+
+export interface MlpConfig {
+  hiddenUnits: number[];
+  dropout: number;
+  batchNorm: boolean;
+  activation: (typeof ACTIVATIONS)[number];
+  l2Reg: number;
+}
+
+export function mlp(config: MlpConfig, name = 'mlp'): DeepFeatureTower {
+  return new DeepFeatureTower({
+    name,
+    units: config.hiddenUnits.at(-1)!,
+    hiddenUnits: config.hiddenUnits,
+    dropoutRate: config.dropout,
+    batchNorm: config.batchNorm,
+    activation: config.activation,
+    l2Reg: config.l2Reg,
+  });
+}
+
+/** The final one-unit projection to a logit. */
+export function logit(ctx: BuildContext, x: Sym, name = 'logit'): Sym {
+  return new Dense({ name, units: 1 }).apply(ctx, x);
+}

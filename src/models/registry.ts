@@ -1,0 +1,20 @@
+import { ConfigError } from '../errors.js';
+import { dcn } from './dcn.js';
+import { dcnV2 } from './dcn-v2.js';
+import { deepfm } from './deepfm.js';
+import { dlrm } from './dlrm.js';
+import { dnn } from './dnn.js';
+import { fm } from './fm.js';
+import { lr } from './lr.js';
+import type { ModelDefinition } from './model-definition.js';
+import { wideDeep } from './wide-deep.js';
+
+const MODELS: readonly ModelDefinition<any>[] = [lr, fm, dnn, wideDeep, deepfm, dcn, dcnV2, dlrm];
+
+export const MODEL_TYPES = MODELS.map((m) => m.type);
+
+export function modelDefinition(type: string): ModelDefinition<unknown> {
+  const found = MODELS.find((m) => m.type === type);
+  if (!found) throw new ConfigError(`unknown model type '${type}'; one of: ${MODEL_TYPES.join(', ')}`, { field: 'model.type' });
+  return found;
+}

@@ -1,0 +1,90 @@
+/**
+ * Turns a Batch into the feeds of a built graph: numeric block, padding masks, labels, dropout
+ * keep-masks, and — the row-sparse half of embeddings — the batch's embedding rows gathered from
+ * the JS tables into one contiguous block per lookup.
+ */
+import type { Batch } from '../data/batch.js';
+import type { Feed } from '../engine/runtime.js';
+import type { ParameterStore } from '../engine/parameter-store.js';
+import type { BuildContext, EmbeddingLookup } from '../layers/build-context.js';
+import { ArtifactError } from '../errors.js';
+import type { Random } from '../util/random.js';
+
+/** The ids a lookup reads, flattened ([size] or [size * maxLength]), and the mask of multi-value ones. */
+export function lookupIds(batch: Batch, lookup: EmbeddingLookup): { ids: Int32Array; mask?: Float32Array } {
+  if (lookup.maxLength === undefined) {
+    const ids = batch.categorical.get(lookup.feature);
+    if (!ids) throw new ArtifactError(`the model reads feature '${lookup.feature}', which the data does not provide`);
+    return { ids };
+  }
+  const multi = batch.multiValue.get(lookup.feature);
+  if (!multi) throw new ArtifactError(`the model reads multi-value feature '${lookup.feature}', which the data does not provide`);
+  return { ids: multi.ids, mask: multi.mask };
+}
+
+export class BatchFeeder {
+  private readonly buffers = new Map<string, Float32Array>();
+
+  constructor(
+    private readonly ctx: BuildContext,
+    private readonly params: ParameterStore,
+    private readonly numericCount: number,
+    private readonly labelTask: string | undefined,
+  ) {}
+
+  private buffer(name: string, size: number): Float32Array {
+    let b = this.buffers.get(name);
+    if (!b || b.length < size) {
+      b = new Float32Array(size);
+      this.buffers.set(name, b);
+    }
+    return b.length === size ? b : b.subarray(0, size);
+  }
+
+  feeds(batch: Batch, rng?: Random): Record<string, Feed> {
+    const n = batch.size;
+    const feeds: Record<string, Feed> = {};
+    const graph = this.ctx.graph;
+    if (graph.findInput('dense')) feeds.dense = { data: batch.dense.subarray(0, n * this.numericCount), shape: [n, this.numericCount] };
+    for (const lookup of this.ctx.lookups) {
+      const table = this.params.tables.get(lookup.table)!;
+      const { ids, mask } = lookupIds(batch, lookup);
+      const dim = table.dim;
+      const count = lookup.maxLength === undefined ? n : n * lookup.maxLength;
+      const rows = this.buffer(lookup.input, count * dim);
+      const data = table.data;
+      for (let i = 0; i < count; i++) {
+        if (mask && mask[i] === 0) {
+          rows.fill(0, i * dim, (i + 1) * dim);
+          continue;
+        }
+        const r = ids[i]!;
+        if (r < 0 || r >= table.rows) throw new ArtifactError(`id ${r} of feature '${lookup.feature}' is outside table '${lookup.table}' (${table.rows} rows)`);
+        rows.set(data.subarray(r * dim, (r + 1) * dim), i * dim);
+      }
+      feeds[lookup.input] = { data: rows, shape: lookup.maxLength === undefined ? [n, dim] : [n, lookup.maxLength, dim] };
+      if (mask) feeds[`${lookup.feature}_mask`] = { data: mask.subarray(0, count), shape: [n, lookup.maxLength!] };
+    }
+    for (const input of graph.inputs) {
+      if (input.kind === 'param') {
+        const t = this.params.dense.get(input.name) ?? this.params.state.get(input.name);
+        if (!t) throw new ArtifactError(`no value for weight '${input.name}'`);
+        feeds[input.name] = { data: t.data, shape: t.shape };
+      }
+    }
+    if (this.labelTask !== undefined && graph.findInput('label')) {
+      const labels = batch.labels.get(this.labelTask);
+      if (!labels) throw new ArtifactError(`the batch has no labels for task '${this.labelTask}'`);
+      feeds.label = { data: labels.subarray(0, n), shape: [n, 1] };
+    }
+    for (const dropout of this.ctx.dropouts) {
+      const size = dropout.shape.reduce((a, b) => a * b, n);
+      const mask = this.buffer(dropout.input, size);
+      const keep = 1 - dropout.rate;
+      const scale = 1 / keep;
+      for (let i = 0; i < size; i++) mask[i] = rng!.next() < keep ? scale : 0;
+      feeds[dropout.input] = { data: mask, shape: [n, ...dropout.shape] };
+    }
+    return feeds;
+  }
+}

@@ -1,0 +1,57 @@
+/** Batched inference with the eval graph (weights fed from JS), for validation and `eval`. */
+import type { Batch } from '../data/batch.js';
+import { OnnxSession, defaultThreads } from '../engine/runtime.js';
+import { BatchFeeder } from './batch-feeder.js';
+import type { RankingModel } from './ranking-model.js';
+import { ConfigError } from '../errors.js';
+
+export interface BatchSource {
+  readonly numRows: number;
+  batches(rows: Int32Array, batchSize: number): Iterable<Batch>;
+}
+
+export interface Scored {
+  predictions: Float32Array;
+  labels?: Float32Array;
+  groups?: Int32Array;
+}
+
+export class Predictor {
+  private constructor(
+    private readonly session: OnnxSession,
+    private readonly feeder: BatchFeeder,
+  ) {}
+
+  static async create(model: RankingModel, threads = defaultThreads()): Promise<Predictor> {
+    const { bytes, built } = model.evalGraph();
+    const session = await OnnxSession.create(bytes, { threads });
+    return new Predictor(session, new BatchFeeder(built.ctx, model.params, model.spec.numeric.length, undefined));
+  }
+
+  /**
+   * Predictions for `rows` of `source`, in that order; with `task`, that task's labels too, and
+   * with `groupBy`, the ids of that categorical feature (the query/user of gAUC and NDCG).
+   */
+  async predict(source: BatchSource, rows: Int32Array, { batchSize = 4096, task, groupBy }: { batchSize?: number; task?: string; groupBy?: string } = {}): Promise<Scored> {
+    const predictions = new Float32Array(rows.length);
+    const labels = task === undefined ? undefined : new Float32Array(rows.length);
+    const groups = groupBy === undefined ? undefined : new Int32Array(rows.length);
+    let offset = 0;
+    for (const batch of source.batches(rows, batchSize)) {
+      const result = await this.session.run(this.feeder.feeds(batch), ['prediction']);
+      predictions.set(result.prediction as Float32Array, offset);
+      if (labels) labels.set(batch.labels.get(task!)!.subarray(0, batch.size), offset);
+      if (groups) {
+        const ids = batch.categorical.get(groupBy!);
+        if (!ids) throw new ConfigError(`groupBy feature '${groupBy}' is not a categorical feature of the model`, { field: 'train.groupBy' });
+        groups.set(ids.subarray(0, batch.size), offset);
+      }
+      offset += batch.size;
+    }
+    return { predictions, ...(labels ? { labels } : {}), ...(groups ? { groups } : {}) };
+  }
+
+  release(): Promise<void> {
+    return this.session.release();
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * A ranking model: feature spec + model definition + its parameters, and the three graphs built
+ * from them (train, eval, export). The head turns the model's logit into a prediction and a loss:
+ * binary -> sigmoid and sigmoid cross-entropy; regression -> logit + offset and squared error.
+ */
+import type { FeatureSpec } from '../data/batch.js';
+import { Graph, type FloatType, type Sym } from '../engine/graph.js';
+import { gradients } from '../engine/autodiff.js';
+import { exportOnnx } from '../engine/onnx-export.js';
+import { add, reduceMean, sigmoid, sigmoidCrossEntropy, square, sub } from '../engine/ops.js';
+import { ParameterStore } from '../engine/parameter-store.js';
+import { BATCH, BuildContext, type BuildMode } from '../layers/build-context.js';
+import { FeatureInputs } from '../models/feature-inputs.js';
+import { modelDefinition } from '../models/registry.js';
+import { ConfigError } from '../errors.js';
+
+export interface ModelSpec {
+  type: string;
+  /** Validated model hyper-parameters (defaults filled in). */
+  config: Record<string, unknown>;
+}
+
+export interface Head {
+  task: string;
+  kind: 'binary' | 'regression';
+  /** Added to the logit of a regression head: the training label mean, so training starts centred. */
+  offset: number;
+}
+
+export interface BuiltGraph {
+  graph: Graph;
+  ctx: BuildContext;
+  logit: Sym;
+  prediction: Sym;
+  /** Train mode only. */
+  loss?: Sym;
+}
+
+export class RankingModel {
+  readonly params: ParameterStore;
+
+  constructor(
+    readonly spec: FeatureSpec,
+    readonly model: ModelSpec,
+    readonly head: Head,
+    params?: ParameterStore,
+    seed = 1,
+  ) {
+    this.params = params ?? new ParameterStore(seed);
+    if (!spec.tasks.some((t) => t.name === head.task)) throw new ConfigError(`head task '${head.task}' is not among the feature spec's tasks`);
+  }
+
+  /** Validate a user's model section and fill its defaults. */
+  static parseModelSpec(type: string, config: unknown): ModelSpec {
+    const definition = modelDefinition(type);
+    const parsed = definition.schema.safeParse(config ?? {});
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      const path = ['model', ...issue.path.map(String)].join('.');
+      throw new ConfigError(`${issue.message}`, { field: path });
+    }
+    return { type, config: parsed.data as Record<string, unknown> };
+  }
+
+  build(mode: BuildMode, floatType: FloatType = 'float32'): BuiltGraph {
+    const graph = new Graph(floatType);
+    const ctx = new BuildContext(graph, this.params, mode);
+    const definition = modelDefinition(this.model.type);
+    const raw = definition.build(new FeatureInputs(ctx, this.spec), this.model.config);
+    const logit = this.head.kind === 'regression' && this.head.offset !== 0 ? add(raw, graph.scalar(this.head.offset)) : raw;
+    const prediction = this.head.kind === 'binary' ? sigmoid(logit) : logit;
+    if (mode !== 'train') return { graph, ctx, logit, prediction };
+    const label = graph.input('label', [BATCH, 1]);
+    const perRow = this.head.kind === 'binary' ? sigmoidCrossEntropy(logit, label) : square(sub(logit, label));
+    return { graph, ctx, logit, prediction, loss: reduceMean(perRow, [0, 1]) };
+  }
+
+  /** Training graph bytes: loss, prediction, gradients of every weight and gathered row block, state updates. */
+  trainingGraph(): { bytes: Uint8Array; built: BuiltGraph } {
+    const built = this.build('train');
+    const { graph, ctx, loss, prediction } = built;
+    const params = graph.inputs.filter((i) => i.kind === 'param' && this.params.dense.has(i.name));
+    const rows = ctx.lookups.map((l) => graph.findInput(l.input)!);
+    const grads = gradients(loss!, [...params, ...rows].map((i) => i.sym));
+    const outputs: Record<string, Sym> = { loss: loss!, prediction };
+    [...params, ...rows].forEach((input, i) => (outputs[`grad/${input.name}`] = grads[i]!));
+    for (const update of ctx.stateUpdates) outputs[update.output] = update.value;
+    return { bytes: exportOnnx(graph, { outputs, graphName: `${this.model.type}-train` }), built };
+  }
+
+  /** Deterministic forward graph with weights and gathered rows as inputs (validation during training). */
+  evalGraph(): { bytes: Uint8Array; built: BuiltGraph } {
+    const built = this.build('eval');
+    return { bytes: exportOnnx(built.graph, { outputs: { prediction: built.prediction }, graphName: `${this.model.type}-eval` }), built };
+  }
+
+  /**
+   * The serving model: int64 ids per categorical feature, ids + `<name>_mask` per multi-value
+   * feature, `dense` for numeric columns; output `prediction`. Weights are initializers.
+   */
+  exportOnnx(metadata: Record<string, string> = {}): Uint8Array {
+    const built = this.build('export');
+    const initializers = new Map<string, Float32Array>();
+    for (const [name, t] of this.params.allTensors()) initializers.set(name, t.data);
+    return exportOnnx(built.graph, { outputs: { prediction: built.prediction }, initializers, graphName: this.model.type, metadata });
+  }
+}
