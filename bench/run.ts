@@ -1,0 +1,134 @@
+/**
+ * `npm run bench`: deeprank and the PyTorch reference (bench/reference.py, Debian's python3-torch)
+ * on the same models, batches and thread counts, in one run. Prints and writes JSON.
+ * Options: --threads 1,2  --steps 50  --runs 1  --models mlp,dcnv2  --out bench/results/latest.json
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Batch, FeatureSpec } from '../src/data/batch.js';
+import { RankingModel } from '../src/train/ranking-model.js';
+import { Trainer } from '../src/train/trainer.js';
+import { TrainConfigSchema } from '../src/train/train-config.js';
+import { Predictor, type BatchSource } from '../src/train/predict.js';
+import { Random } from '../src/util/random.js';
+import { writeJsonAtomic } from '../src/util/atomic-write.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = resolve(here, '..', '..');
+
+interface BenchModel {
+  name: string;
+  tables: number;
+  rows: number;
+  dim: number;
+  batch: number;
+  optimizer: 'adam' | 'adagrad';
+  type: string;
+  config: Record<string, unknown>;
+}
+
+const MODELS: BenchModel[] = [
+  { name: 'mlp', tables: 6, rows: 10_000, dim: 32, batch: 1024, optimizer: 'adam', type: 'dnn', config: { embeddingDim: 32, hiddenUnits: [256, 256] } },
+  { name: 'dcnv2', tables: 6, rows: 10_000, dim: 32, batch: 1024, optimizer: 'adam', type: 'dcn-v2', config: { embeddingDim: 32, hiddenUnits: [256, 256], crossLayers: 2 } },
+];
+
+/** A fixed pool of random batches cycled for `steps` batches, so data generation is not timed. */
+class RandomBatches implements BatchSource {
+  readonly numRows: number;
+  private readonly pool: Batch[] = [];
+  constructor(m: BenchModel, private readonly steps: number, seed: number) {
+    const rng = new Random(seed);
+    for (let p = 0; p < 20; p++) {
+      const categorical = new Map<string, Int32Array>();
+      for (let t = 0; t < m.tables; t++) categorical.set(`f${t}`, Int32Array.from({ length: m.batch }, () => rng.int(m.rows)));
+      this.pool.push({ size: m.batch, categorical, multiValue: new Map(), dense: new Float32Array(0), labels: new Map([['click', Float32Array.from({ length: m.batch }, () => (rng.next() < 0.5 ? 1 : 0))]]) });
+    }
+    this.numRows = steps * m.batch;
+  }
+  *batches(): Iterable<Batch> {
+    for (let s = 0; s < this.steps; s++) yield this.pool[s % this.pool.length]!;
+  }
+}
+
+async function benchDeeprank(m: BenchModel, threads: number, steps: number) {
+  const spec: FeatureSpec = {
+    categorical: Array.from({ length: m.tables }, (_, t) => ({ name: `f${t}`, cardinality: m.rows })),
+    multiValue: [],
+    numeric: [],
+    tasks: [{ name: 'click', kind: 'binary' }],
+  };
+  const model = new RankingModel(spec, RankingModel.parseModelSpec(m.type, m.config), { task: 'click', kind: 'binary', offset: 0 }, undefined, 1);
+  const rows = new Int32Array(steps * m.batch);
+  const train = (n: number) =>
+    new Trainer(model, TrainConfigSchema.parse({ epochs: 1, batchSize: m.batch, threads, optimizer: { type: m.optimizer, learningRate: m.optimizer === 'adam' ? 1e-3 : 0.01 } })).fit({
+      source: new RandomBatches(m, n, 1),
+      rows: rows.subarray(0, n * m.batch),
+    });
+  await train(3);
+  const started = performance.now();
+  const result = await train(steps);
+  const trainSeconds = result.history[0]!.seconds;
+  const predictor = await Predictor.create(model, threads);
+  const source = new RandomBatches(m, steps, 2);
+  await predictor.predict(new RandomBatches(m, 3, 2), rows.subarray(0, 3 * m.batch), { batchSize: m.batch });
+  const t0 = performance.now();
+  await predictor.predict(source, rows, { batchSize: m.batch });
+  const inferSeconds = (performance.now() - t0) / 1000;
+  await predictor.release();
+  return {
+    engine: 'deeprank',
+    model: m.name,
+    threads,
+    batch: m.batch,
+    train_samples_per_s: (steps * m.batch) / trainSeconds,
+    train_wall_s: (performance.now() - started) / 1000,
+    infer_samples_per_s: (steps * m.batch) / inferSeconds,
+    final_loss: result.history[0]!.trainLoss,
+    param_count: model.params.parameterCount(),
+  };
+}
+
+function benchPytorch(m: BenchModel, threads: number, steps: number): Record<string, unknown> | { skipped: string } {
+  const python = '/usr/bin/python3';
+  const script = join(repoRoot, 'bench', 'reference.py');
+  if (!existsSync(python)) return { skipped: 'no /usr/bin/python3 (install Debian python3-torch)' };
+  try {
+    const out = execFileSync(python, [script, '--model', m.name, '--threads', String(threads), '--batch', String(m.batch), '--steps', String(steps)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return JSON.parse(out.trim().split('\n').at(-1)!);
+  } catch (error) {
+    const e = error as { status?: number; stdout?: string; stderr?: string };
+    return { skipped: (e.stdout || e.stderr || String(error)).trim().split('\n').at(-1)! };
+  }
+}
+
+const { values } = parseArgs({
+  options: {
+    threads: { type: 'string', default: '1,2' },
+    steps: { type: 'string', default: '50' },
+    runs: { type: 'string', default: '1' },
+    models: { type: 'string', default: MODELS.map((m) => m.name).join(',') },
+    out: { type: 'string', default: join(repoRoot, 'bench', 'results', 'latest.json') },
+    'no-reference': { type: 'boolean', default: false },
+  },
+});
+
+const results = [];
+for (const name of values.models!.split(',')) {
+  const m = MODELS.find((x) => x.name === name);
+  if (!m) throw new Error(`unknown bench model ${name}; one of ${MODELS.map((x) => x.name).join(', ')}`);
+  for (const threads of values.threads!.split(',').map(Number)) {
+    for (let run = 0; run < Number(values.runs); run++) {
+      const deeprank = await benchDeeprank(m, threads, Number(values.steps));
+      const pytorch = values['no-reference'] ? { skipped: '--no-reference' } : benchPytorch(m, threads, Number(values.steps));
+      const ratio = (key: string) => ('skipped' in pytorch ? null : (deeprank as unknown as Record<string, number>)[key]! / (pytorch[key] as number));
+      const row = { model: m.name, threads, run, deeprank, pytorch, train_ratio: ratio('train_samples_per_s'), infer_ratio: ratio('infer_samples_per_s') };
+      if ('skipped' in pytorch) console.error(`PyTorch reference skipped: ${pytorch.skipped}`);
+      console.log(JSON.stringify(row));
+      results.push(row);
+    }
+  }
+}
+await writeJsonAtomic(values.out!, { createdAt: new Date().toISOString(), results });

@@ -1,0 +1,36 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { RankingModel } from '../../src/train/ranking-model.js';
+import { Trainer } from '../../src/train/trainer.js';
+import { TrainConfigSchema } from '../../src/train/train-config.js';
+import { Random } from '../../src/util/random.js';
+import { MemorySource } from '../support/memory-source.js';
+import type { FeatureSpec } from '../../src/data/batch.js';
+
+function xorData(n: number, seed: number) {
+  const rng = new Random(seed);
+  const a = new Int32Array(n), b = new Int32Array(n), y = new Float32Array(n), x = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    a[i] = rng.int(10); b[i] = rng.int(10); x[i] = rng.normal();
+    const logit = ((a[i]! % 2) ^ (b[i]! % 2) ? 2 : -2) + x[i]!;
+    y[i] = rng.next() < 1 / (1 + Math.exp(-logit)) ? 1 : 0;
+  }
+  return new MemorySource({ categorical: { a, b }, dense: { names: ['x'], values: x }, labels: { click: y } });
+}
+
+const spec: FeatureSpec = { categorical: [{ name: 'a', cardinality: 10 }, { name: 'b', cardinality: 10 }], multiValue: [], numeric: ['x'], tasks: [{ name: 'click', kind: 'binary' }] };
+
+for (const type of ['lr', 'fm', 'dnn', 'wide-deep', 'deepfm', 'dcn', 'dcn-v2', 'dlrm']) {
+  test(`${type} trains on an in-memory source`, async () => {
+    const source = xorData(4000, 1);
+    const rows = Int32Array.from({ length: 3000 }, (_, i) => i);
+    const valRows = Int32Array.from({ length: 1000 }, (_, i) => 3000 + i);
+    const model = new RankingModel(spec, RankingModel.parseModelSpec(type, { ...(type === 'lr' ? {} : { embeddingDim: 8 }) }), { task: 'click', kind: 'binary', offset: 0 }, undefined, 3);
+    const trainer = new Trainer(model, TrainConfigSchema.parse({ epochs: 3, batchSize: 128, optimizer: { learningRate: 0.01 }, threads: 1 }));
+    const result = await trainer.fit({ source, rows }, { source, rows: valRows });
+    const auc = result.history.at(-1)!.validation.auc!;
+    console.log(type, result.history.map((h) => [h.trainLoss.toFixed(4), h.validation.auc!.toFixed(4)]));
+    assert.ok(result.history.at(-1)!.trainLoss < result.history[0]!.trainLoss + 1e-3);
+    assert.ok(auc > 0.6, `${type} auc ${auc}`);
+  });
+}
