@@ -16,6 +16,10 @@ export interface DotInteractionConfig extends LayerConfig {
 export class DotInteraction extends Layer<DotInteractionConfig> {
   readonly className = 'DotInteraction';
 
+  constructor(config: DotInteractionConfig = {}) {
+    super(config);
+  }
+
   static fromConfig(config: DotInteractionConfig): DotInteraction {
     return new DotInteraction(config);
   }

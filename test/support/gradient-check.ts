@@ -9,6 +9,7 @@ import { exportOnnx } from '../../src/engine/onnx-export.js';
 import { mul, reduceSum } from '../../src/engine/ops.js';
 import { OnnxSession, type Feed } from '../../src/engine/runtime.js';
 import { Random } from '../../src/util/random.js';
+import type { ParameterStore } from '../../src/engine/parameter-store.js';
 
 export interface CheckedInput {
   name: string;
@@ -29,12 +30,14 @@ export interface GradientCheckOptions {
   tolerance?: number;
   /** Values of other (int64/bool) inputs fed as-is. */
   extraFeeds?: Record<string, Feed>;
+  /** Weights a layer created during build(): checked too, starting from their stored values. */
+  params?: ParameterStore;
 }
 
 export async function checkGradients(
   inputs: readonly CheckedInput[],
   build: (syms: Record<string, Sym>, graph: Graph) => Sym,
-  { seed = 7, eps = 1e-6, tolerance = 1e-6, extraFeeds = {} }: GradientCheckOptions = {},
+  { seed = 7, eps = 1e-6, tolerance = 1e-6, extraFeeds = {}, params }: GradientCheckOptions = {},
 ): Promise<{ maxError: number }> {
   const rng = new Random(seed);
   const graph = new Graph('float64');
@@ -46,6 +49,15 @@ export async function checkGradients(
     values[input.name] = input.values ?? Float64Array.from({ length: size }, () => rng.uniform(-1, 1));
   }
   const output = build(syms, graph);
+  const all: CheckedInput[] = [...inputs];
+  for (const input of graph.inputs) {
+    if (input.kind !== 'param' || syms[input.name]) continue;
+    const stored = params?.dense.get(input.name) ?? params?.state.get(input.name);
+    if (!stored) throw new Error(`no value for layer weight '${input.name}'`);
+    syms[input.name] = input.sym;
+    values[input.name] = Float64Array.from(stored.data);
+    all.push({ name: input.name, shape: stored.shape, dims: stored.shape, constant: !params!.dense.has(input.name) });
+  }
   const outDims = output.shape.map((d) => {
     if (typeof d === 'number') return d;
     throw new Error('gradient check output must have a static shape; reduce symbolic axes in build()');
@@ -55,7 +67,7 @@ export async function checkGradients(
     outDims,
   );
   const loss = reduceSum(mul(output, weights), output.shape.map((_, i) => i));
-  const checked = inputs.filter((i) => !i.constant);
+  const checked = all.filter((i) => !i.constant);
   const grads = gradients(loss, checked.map((i) => syms[i.name]!));
   const outputs: Record<string, Sym> = { loss };
   checked.forEach((input, i) => (outputs[`grad_${input.name}`] = grads[i]!));
@@ -63,7 +75,7 @@ export async function checkGradients(
 
   const feeds = (): Record<string, Feed> => ({
     ...extraFeeds,
-    ...Object.fromEntries(inputs.map((i) => [i.name, { data: values[i.name]!, shape: i.dims }])),
+    ...Object.fromEntries(all.map((i) => [i.name, { data: values[i.name]!, shape: i.dims }])),
   });
   const analytic = await session.run(feeds());
   let maxError = 0;
