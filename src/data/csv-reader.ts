@@ -119,7 +119,7 @@ export async function readCsv(file: string, options: CsvReadOptions): Promise<Ra
   });
   parser.resume();
   try {
-    await pipeline(createReadStream(file), parser);
+    await pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), parser);
   } catch (error) {
     if (error instanceof DataError) throw error;
     const csvError = error as { code?: string; records?: number; message: string };

@@ -150,10 +150,14 @@ function checkReadOptions(options: RawReadOptions, file: string, fileKey: string
     return;
   }
   if (format === 'libfm') {
-    for (const key of ['header', 'columns', 'delimiter'] as const) {
-      if (options[key] !== undefined && !(key === 'header' && options.header === false)) {
-        ctx.addIssue({ code: 'custom', path: [key], message: `not used by the libfm format (its columns are label, f0, f1, ...)` });
-      }
+    if (options.header === true) {
+      ctx.addIssue({ code: 'custom', path: ['header'], message: 'libfm files have no header (their columns are label, f0, f1, ...)' });
+    }
+    if (options.columns !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['columns'], message: 'not used by the libfm format (its columns are label, f0, f1, ...)' });
+    }
+    if (options.delimiter !== undefined && options.delimiter !== ' ') {
+      ctx.addIssue({ code: 'custom', path: ['delimiter'], message: 'libfm fields are separated by whitespace' });
     }
     return;
   }

@@ -41,6 +41,19 @@ export type RawColumn = StringColumn | NumericColumn;
 /** Which columns to store and how; an optional column may be absent from the file. */
 export type ColumnNeeds = Map<string, { kind: ColumnKind; optional?: boolean }>;
 
+/** Add a need; a column wanted both as strings and as numbers is stored as strings. */
+export function addNeed(needs: ColumnNeeds, name: string, kind: ColumnKind, optional = false): void {
+  const existing = needs.get(name);
+  if (!existing) {
+    needs.set(name, { kind, optional });
+    return;
+  }
+  needs.set(name, {
+    kind: existing.kind === 'string' || kind === 'string' ? 'string' : 'numeric',
+    optional: (existing.optional ?? false) && optional,
+  });
+}
+
 const NUMBER_PATTERN = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const MISSING_TOKENS = new Set(['', 'na', 'n/a', 'nan', 'null', 'none', '?']);
 

@@ -13,21 +13,8 @@ import { DataError } from '../errors.js';
 import type { JoinConfig, ReadOptions } from './data-config.js';
 import { checkReadableFile, readCsv } from './csv-reader.js';
 import { readLibfm } from './libfm-reader.js';
-import type { ColumnKind, ColumnNeeds, RawTable } from './raw-table.js';
+import { addNeed, type ColumnKind, type ColumnNeeds, type RawTable } from './raw-table.js';
 import { joinTable } from './table-join.js';
-
-/** Add a need; a column wanted both as strings and as numbers is stored as strings. */
-export function addNeed(needs: ColumnNeeds, name: string, kind: ColumnKind, optional = false): void {
-  const existing = needs.get(name);
-  if (!existing) {
-    needs.set(name, { kind, optional });
-    return;
-  }
-  needs.set(name, {
-    kind: existing.kind === 'string' || kind === 'string' ? 'string' : 'numeric',
-    optional: (existing.optional ?? false) && optional,
-  });
-}
 
 /** The column names of a side file: its `columns`, or its header line. */
 async function sideColumnNames(file: string, join: JoinConfig): Promise<string[]> {
