@@ -33,7 +33,12 @@ async function sideColumnNames(file: string, join: JoinConfig): Promise<string[]
     },
   });
   parser.resume();
-  await pipeline(createReadStream(file), parser);
+  try {
+    await pipeline(createReadStream(file), parser);
+  } catch (error) {
+    // to_line ends the parser before the file: a premature close once the header is read.
+    if (!header) throw new DataError(`cannot read the header: ${(error as Error).message}`, { file, row: 1 });
+  }
   if (!header) throw new DataError('no header line', { file, row: 1 });
   return header;
 }
