@@ -78,6 +78,19 @@ test('join errors: duplicate keys, bad side values, ambiguous and unknown column
   });
   const ambiguous = { ...DATA, joins: [{ file: 'u.user', on: 'user', columns: ['user_id', 'rating'], delimiter: '|' }] };
   await expectError(() => read(ambiguous, { rating: 'numeric' }), { type: DataError, field: 'rating', message: /ambiguous column 'rating'/ });
+  const twoSides = {
+    ...DATA,
+    joins: [
+      { file: 'u.user', on: 'user', columns: ['user_id', 'age', 'gender', 'occupation', 'zip'], delimiter: '|' },
+      { file: 'u.extra', on: 'user', columns: ['id', 'gender'], delimiter: '|' },
+    ],
+  };
+  await expectError(() => read(twoSides, { gender: 'string' }, { ...FILES, 'u.extra': '1|F\n' }), {
+    type: DataError,
+    file: 'u.extra',
+    field: 'gender',
+    message: /ambiguous column 'gender'.*u\.user.*u\.extra/,
+  });
   const unknown = await expectError(() => read(DATA, { salary: 'numeric' }), { type: DataError, file: 'ratings.base', field: 'salary' });
   assert.match(unknown.message, /available columns: user, item, rating, timestamp, age, gender, occupation, zip, title, Action, Comedy/);
   const badKey = { ...DATA, joins: [{ file: 'u.user', on: 'user', key: 'uid', columns: ['user_id', 'age'], delimiter: '|' }] };
