@@ -1,0 +1,87 @@
+/**
+ * A trained model on disk, one directory:
+ *   model.json   manifest: format version, model type + config, head, feature spec, training
+ *                config, history and metrics
+ *   weights.bin  every tensor (dense weights, embedding tables, running statistics)
+ *   model.onnx   the serving graph (int64 ids in, `prediction` out, weights inlined)
+ *   schema.json, vocab.json, stats.json   the fitted feature pipeline
+ * The directory is written beside the target and renamed into place, so a reader never sees a
+ * half-written model and a failed save leaves the previous model intact.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import type { FeatureSpec } from '../data/batch.js';
+import { ParameterStore } from '../engine/parameter-store.js';
+import { readTensorFile, writeTensorFile } from '../engine/tensor-file.js';
+import { ArtifactError } from '../errors.js';
+import { RankingModel, type Head, type ModelSpec } from './ranking-model.js';
+
+export const MODEL_FORMAT = 'deeprank-model';
+export const MODEL_FORMAT_VERSION = 1;
+
+export interface ModelManifest {
+  format: typeof MODEL_FORMAT;
+  formatVersion: number;
+  createdAt: string;
+  model: ModelSpec;
+  head: Head;
+  spec: FeatureSpec;
+  /** Anything the caller records: training config, history, validation/test metrics. */
+  training?: Record<string, unknown>;
+}
+
+/** Write `model` (and whatever `extra` writes, e.g. the feature pipeline) to `dir` atomically. */
+export async function saveModel(dir: string, model: RankingModel, { training, extra }: { training?: Record<string, unknown>; extra?: (tempDir: string) => Promise<void> } = {}): Promise<void> {
+  const temp = join(dirname(dir), `.${basename(dir)}.${process.pid}.${Date.now()}.tmp`);
+  await mkdir(temp, { recursive: true });
+  try {
+    const manifest: ModelManifest = {
+      format: MODEL_FORMAT,
+      formatVersion: MODEL_FORMAT_VERSION,
+      createdAt: new Date().toISOString(),
+      model: model.model,
+      head: model.head,
+      spec: model.spec,
+      ...(training ? { training } : {}),
+    };
+    await writeFile(join(temp, 'model.json'), JSON.stringify(manifest, null, 2) + '\n');
+    const tensors = new Map([...model.params.allTensors()].map(([name, t]) => [`${t.kind}:${name}`, t]));
+    await writeTensorFile(join(temp, 'weights.bin'), tensors);
+    await writeFile(join(temp, 'model.onnx'), model.exportOnnx({ deeprank_model: model.model.type, deeprank_task: model.head.task }));
+    await extra?.(temp);
+    const old = existsSync(dir) ? `${temp}.old` : undefined;
+    if (old) await rename(dir, old);
+    await rename(temp, dir);
+    if (old) await rm(old, { recursive: true, force: true });
+  } catch (error) {
+    await rm(temp, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+export async function loadModel(dir: string): Promise<{ model: RankingModel; manifest: ModelManifest }> {
+  const manifestPath = join(dir, 'model.json');
+  if (!existsSync(manifestPath)) throw new ArtifactError('not a deeprank model directory (no model.json)', { file: dir });
+  let manifest: ModelManifest;
+  try {
+    manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as ModelManifest;
+  } catch (error) {
+    throw new ArtifactError(`unreadable manifest: ${(error as Error).message}`, { file: manifestPath });
+  }
+  if (manifest.format !== MODEL_FORMAT || manifest.formatVersion !== MODEL_FORMAT_VERSION) {
+    throw new ArtifactError(`unsupported model format ${manifest.format} v${manifest.formatVersion} (this deeprank reads ${MODEL_FORMAT} v${MODEL_FORMAT_VERSION})`, { file: manifestPath });
+  }
+  const params = new ParameterStore();
+  const model = new RankingModel(manifest.spec, manifest.model, manifest.head, params);
+  // Building once creates every tensor with its shape; the saved values then overwrite them.
+  model.build('eval');
+  const { tensors } = await readTensorFile(join(dir, 'weights.bin'));
+  const values = new Map([...tensors].map(([key, t]) => [key.slice(key.indexOf(':') + 1), t.data]));
+  try {
+    params.restore(values);
+  } catch (error) {
+    throw new ArtifactError((error as Error).message, { file: join(dir, 'weights.bin') });
+  }
+  return { model, manifest };
+}
