@@ -8,13 +8,15 @@
  * Each part is `{ source, rows }`: the encoded dataset and the rows of it that form the part
  * (parts split from the train file share one dataset), ready for `source.batches(rows, size)`.
  */
-import type { ErrorLocation } from '../errors.js';
 import { columnNeeds } from './column-needs.js';
+import { ConfigError } from '../errors.js';
 import {
+  DataConfigSchema,
   TableSourceSchema,
   parsePipelineConfig,
   parseWithSchema,
   type DataConfig,
+  type DataConfigInput,
   type PipelineConfig,
   type PipelineConfigInput,
   type ReadOptions,
@@ -106,32 +108,57 @@ export async function loadTrainingData(
 export interface PipelineLoadOptions {
   /** Fail when a label column is missing (eval); default false (predict: labels absent). */
   requireLabels?: boolean;
+  /** With a `data` section as source: which of its files to read (default 'test'). */
+  part?: 'train' | 'validation' | 'test';
   /** Named in ConfigErrors about `source`. */
   configFile?: string;
 }
 
+function isDataConfig(source: TableSourceInput | DataConfigInput | DataConfig): source is DataConfigInput | DataConfig {
+  return typeof source === 'object' && source !== null && 'train' in source && !('file' in source);
+}
+
 /**
  * Encode a new file with a fitted pipeline. `source` is a path (read the way the training data
- * was read) or `{ file, ...read options }` whose options replace the saved ones.
+ * was read), `{ file, ...read options }` whose options replace the saved ones, or a `data`
+ * section whose `options.part` file (default: test) is read with that section's options.
  */
 export async function loadWithPipeline(
   pipeline: FeaturePipeline,
-  source: string | TableSourceInput,
+  source: string | TableSourceInput | DataConfigInput | DataConfig,
   baseDir: string,
   options: PipelineLoadOptions = {},
 ): Promise<DatasetSplit> {
-  const given: TableSourceInput = typeof source === 'string' ? { file: source } : source;
-  const saved = pipeline.readOptions;
-  let merged: TableSourceInput = given;
-  if (saved && (given.format === undefined || given.format === saved.format)) {
-    const { header, columns, ...rest } = saved;
-    const layout = given.header !== undefined || given.columns !== undefined ? {} : { header, ...(columns ? { columns } : {}) };
-    merged = { ...rest, ...layout, ...given };
-  }
-  const where: ErrorLocation = options.configFile !== undefined ? { file: options.configFile } : {};
-  const resolved = parseWithSchema(TableSourceSchema, merged, where.file);
   const requireLabels = options.requireLabels ?? false;
-  const table = await readTable(resolved.file, resolved, pipeline.columnNeeds({ labelsOptional: !requireLabels }), baseDir);
+  let file: string;
+  let read: ReadOptions;
+  if (typeof source !== 'string' && isDataConfig(source)) {
+    const data = parseWithSchema(DataConfigSchema, source, options.configFile);
+    const part = options.part ?? 'test';
+    const chosen = data[part];
+    if (chosen === undefined) {
+      throw new ConfigError(`no ${part} file in the data section`, {
+        ...(options.configFile !== undefined ? { file: options.configFile } : {}),
+        field: `data.${part}`,
+      });
+    }
+    file = chosen;
+    read = readOptionsOf(data);
+  } else {
+    const given: TableSourceInput = typeof source === 'string' ? { file: source } : source;
+    const saved = pipeline.readOptions;
+    let merged: TableSourceInput = given;
+    if (saved && (given.format === undefined || given.format === saved.format)) {
+      // A new layout (header/columns) replaces the saved one as a whole.
+      const { header, columns, ...rest } = saved;
+      const layout = given.header !== undefined || given.columns !== undefined ? {} : { header, ...(columns ? { columns } : {}) };
+      merged = { ...rest, ...layout, ...given };
+    }
+    const resolved = parseWithSchema(TableSourceSchema, merged, options.configFile);
+    file = resolved.file;
+    read = resolved;
+  }
+  const table = await readTable(file, read, pipeline.columnNeeds({ labelsOptional: !requireLabels }), baseDir);
   const dataset = pipeline.transform(table, { requireLabels });
   return { source: dataset, rows: dataset.allRows() };
 }

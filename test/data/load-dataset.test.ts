@@ -107,6 +107,11 @@ test('a saved pipeline reads a new file the way the training data was read (join
     field: 'rating',
   });
   await expectError(() => loadWithPipeline(loaded, { file: 'predict.base', header: false }, dir), { type: ConfigError, field: 'columns' });
+
+  // a data section: its test file, read with its own options
+  const fromData = await loadWithPipeline(loaded, { ...config.data, test: 'eval.base' }, dir, { requireLabels: true });
+  assert.deepEqual(all(fromData.source.batches(fromData.rows, 4)), all(original.source.batches(original.rows, 4)));
+  await expectError(() => loadWithPipeline(loaded, config.data, dir, { configFile: 'c.yaml' }), { type: ConfigError, file: 'c.yaml', field: 'data.test' });
 });
 
 test('bad input through the loader names file, row and column', async () => {

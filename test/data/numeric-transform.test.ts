@@ -25,8 +25,11 @@ test('standardize uses mean and population std of the filled training values', (
   assert.equal(t.apply(1), -1.5);
   assert.equal(t.apply(NaN), 0);
   // [1, 2, 3, 4]: std sqrt(1.25)
+  // the docstring example: [1, 2, 3, 4] -> std sqrt(1.25) = 1.1180; 4 -> 1.3416, missing -> 0
   const u = fit(['standardize'], [1, 2, 3, 4]);
   assert.ok(Math.abs(u.apply(4) - 1.5 / Math.sqrt(1.25)) < 1e-12);
+  assert.equal(u.apply(4).toFixed(4), '1.3416');
+  assert.equal(u.apply(NaN), 0);
   // constant column: std 0 is replaced by 1
   assert.deepEqual(fit(['standardize'], [3, 3, 3]).steps, [{ kind: 'standardize', mean: 3, std: 1 }]);
 });

@@ -18,6 +18,11 @@ test('ids follow descending frequency, ties by first appearance; 0 is OOV', () =
   assert.equal(vocab.valueOf(0), undefined);
 });
 
+test('the docstring example', () => {
+  const vocab = Vocabulary.fit(['b', 'a', 'b', 'c', 'a', 'b'], { minCount: 2 });
+  assert.deepEqual([vocab.lookup('b'), vocab.lookup('a'), vocab.lookup('c')], [1, 2, 0]);
+});
+
 test('minCount sends rare values to OOV', () => {
   const vocab = Vocabulary.fit(['x', 'y', 'x', 'z', 'x', 'y'], { minCount: 2 });
   assert.deepEqual(vocab.values, ['x', 'y']);
