@@ -347,7 +347,7 @@ export const FeatureSectionsSchema = z
   .object({
     label: LabelConfigSchema.optional(),
     labels: z.array(LabelConfigSchema).min(1, { error: 'expected at least one label' }).optional(),
-    features: z.array(FeatureConfigSchema, { error: 'expected a list of features' }).min(1, { error: 'expected at least one feature' }),
+    features: z.array(FeatureConfigSchema, { error: (issue) => (issue.input === undefined ? 'required' : 'expected a list of features') }).min(1, { error: 'expected at least one feature' }),
   })
   .superRefine((config, ctx) => {
     if (config.label && config.labels) {
@@ -473,7 +473,7 @@ function flattenIssues(issues: readonly z.core.$ZodIssue[], prefix: PropertyKey[
  */
 export function formatZodError(error: z.ZodError, file?: string): ConfigError {
   const issues = flattenIssues(error.issues);
-  const lines = issues.map((i) => (i.path.length ? `${formatPath(i.path)}: ${i.message}` : i.message));
+  const lines = [...new Set(issues.map((i) => (i.path.length ? `${formatPath(i.path)}: ${i.message}` : i.message)))];
   const field = issues[0] && issues[0].path.length ? formatPath(issues[0].path) : undefined;
   return new ConfigError(lines.join('; '), { ...(file !== undefined ? { file } : {}), ...(field !== undefined ? { field } : {}) });
 }
