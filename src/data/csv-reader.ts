@@ -1,4 +1,3 @@
-/// <reference types="node" />
 /**
  * Streams a CSV/TSV file (csv-parse) into a columnar RawTable: numeric columns are parsed to
  * numbers, categorical columns interned, unused columns dropped as the rows go by. TSV is CSV

@@ -1,4 +1,3 @@
-/// <reference types="node" />
 /**
  * Schemas of the `data`, `label`/`labels` and `features` sections of a user's config (YAML or
  * JSON), with their inferred types. Parsing normalizes: defaults are filled in, `label` becomes

@@ -1,4 +1,3 @@
-/// <reference types="node" />
 /**
  * Raw columns -> model inputs. `fit` learns, from the training rows only, a vocabulary (or hash
  * buckets) per categorical and multi-value feature and the statistics of each numeric

@@ -1,4 +1,3 @@
-/// <reference types="node" />
 /**
  * Streams a libFM/libSVM file (`label idx:val idx:val ...`, one row per line) into a RawTable
  * with columns `label` and `f0..f{n-1}` by position in the line. Field-aware data such as Frappe

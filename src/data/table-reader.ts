@@ -1,4 +1,3 @@
-/// <reference types="node" />
 /**
  * Reads one data file with its joins into a RawTable, storing only the columns in `needs`.
  * Each needed column is read from the file that has it: the main file, or the first join whose

@@ -1,4 +1,3 @@
-/// <reference types="node" />
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';

@@ -1,4 +1,3 @@
-/// <reference types="node" />
 /** Temp-dir files and error assertions shared by the data tests. */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';

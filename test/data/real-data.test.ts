@@ -1,4 +1,3 @@
-/// <reference types="node" />
 /**
  * Loads the real MovieLens 100K and Frappe files from ../shared/data (relative to the repo
  * root). Skipped, with the reason printed, when that folder is absent (a fresh clone).

@@ -1,4 +1,3 @@
-/// <reference types="node" />
 /** The repository root, found from this file's location (works from src and from dist). */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -1,0 +1,68 @@
+/**
+ * The CLI's commands as functions: each takes parsed options, does its work through the library
+ * and prints a short result. Errors propagate to main.ts, which prints one line.
+ */
+import { resolve } from 'node:path';
+import { FeaturePipeline } from '../data/feature-pipeline.js';
+import { loadWithPipeline } from '../data/load-dataset.js';
+import { ConfigError, DataError } from '../errors.js';
+import { evaluateMetric, needsGroups } from '../metrics/index.js';
+import { loadModel } from '../train/model-artifact.js';
+import { Predictor } from '../train/predict.js';
+import { readRunConfig } from '../train/run-config.js';
+import { trainFromConfig } from '../train/train-run.js';
+import { defaultMetrics } from '../train/trainer.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { formatMetrics, progressCallbacks } from './progress.js';
+
+export async function trainCommand(options: { config: string; out?: string; resume?: boolean; threads?: number }): Promise<void> {
+  const config = await readRunConfig(options.config);
+  const outDir = resolve(options.out ?? config.output ?? `models/${config.model.type}`);
+  const progress = progressCallbacks(config.model.type);
+  try {
+    const run = await trainFromConfig(config, {
+      baseDir: process.cwd(),
+      outDir,
+      resume: options.resume ?? false,
+      configFile: options.config,
+      callbacks: progress,
+      ...(options.threads ? { threads: options.threads } : {}),
+    });
+    console.log(`best epoch ${run.result.bestEpoch}: validation ${formatMetrics(run.result.best)}`);
+    if (run.test) console.log(`test: ${formatMetrics(run.test)}`);
+    console.log(`model saved to ${outDir}`);
+  } finally {
+    progress.stop();
+  }
+}
+
+async function scoreFile(modelDir: string, dataFile: string, requireLabels: boolean, threads?: number) {
+  const { model, manifest } = await loadModel(modelDir);
+  const pipeline = await FeaturePipeline.load(modelDir);
+  const data = await loadWithPipeline(pipeline, dataFile, process.cwd(), { requireLabels });
+  if (data.rows.length === 0) throw new DataError('no rows to score', { file: dataFile });
+  return { model, manifest, data, predictor: await Predictor.create(model, threads) };
+}
+
+export async function evalCommand(options: { model: string; data: string; metrics?: string; groupBy?: string; threads?: number }): Promise<Record<string, number>> {
+  const { model, data, predictor } = await scoreFile(options.model, options.data, true, options.threads);
+  const metrics = options.metrics ? options.metrics.split(',').map((m) => m.trim()) : defaultMetrics(model.head.kind);
+  const grouped = metrics.some(needsGroups);
+  if (grouped && !options.groupBy) throw new ConfigError(`metrics ${metrics.filter(needsGroups).join(', ')} need --group-by <categorical feature>`, { field: '--group-by' });
+  const scored = await predictor.predict(data.source, data.rows, { task: model.head.task, ...(grouped ? { groupBy: options.groupBy! } : {}) });
+  await predictor.release();
+  const out: Record<string, number> = {};
+  for (const name of metrics) out[name] = evaluateMetric(name, { labels: scored.labels!, scores: scored.predictions, ...(scored.groups ? { groups: scored.groups } : {}) });
+  console.log(JSON.stringify({ model: options.model, data: options.data, rows: data.rows.length, metrics: out }, null, 2));
+  return out;
+}
+
+export async function predictCommand(options: { model: string; data: string; out: string; threads?: number }): Promise<void> {
+  const { data, predictor } = await scoreFile(options.model, options.data, false, options.threads);
+  const { predictions } = await predictor.predict(data.source, data.rows);
+  await predictor.release();
+  const lines = ['row,prediction'];
+  predictions.forEach((p, i) => lines.push(`${data.rows[i]! + 1},${p}`));
+  await writeFileAtomic(resolve(options.out), lines.join('\n') + '\n');
+  console.error(`wrote ${predictions.length} predictions to ${options.out}`);
+}

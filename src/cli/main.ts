@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+/** The `deeprank` command. Bad input ends in one line naming file, row and field, and exit code 2. */
+import { Command, InvalidArgumentError } from 'commander';
+import { DeeprankError } from '../errors.js';
+import { evalCommand, predictCommand, trainCommand } from './commands.js';
+import { runDemo } from './demo.js';
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+const program = new Command()
+  .name('deeprank')
+  .description('Train, evaluate and serve deep ranking models (ONNX Runtime engine)')
+  .showHelpAfterError()
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
+
+program
+  .command('train')
+  .description('train a model from a YAML/JSON config and save it to a model directory')
+  .requiredOption('-c, --config <file>', 'config file (data, label, features, model, train)')
+  .option('-o, --out <dir>', 'model directory (default: config output, else models/<type>)')
+  .option('--resume', 'continue an interrupted run from its last epoch checkpoint')
+  .option('--threads <n>', 'ONNX Runtime threads (default DEEPRANK_THREADS or all cores)', positiveInt)
+  .action(trainCommand);
+
+program
+  .command('eval')
+  .description('evaluate a saved model on a labelled file')
+  .requiredOption('-m, --model <dir>', 'model directory')
+  .requiredOption('-d, --data <file>', 'data file with the same columns as training')
+  .option('--metrics <list>', 'comma-separated metrics, e.g. auc,logloss,gauc,ndcg@10')
+  .option('--group-by <feature>', 'categorical feature grouping rows for gauc/ndcg/recall/mrr')
+  .option('--threads <n>', 'ONNX Runtime threads', positiveInt)
+  .action(async (options) => {
+    await evalCommand(options);
+  });
+
+program
+  .command('predict')
+  .description('score a file with a saved model and write row,prediction CSV')
+  .requiredOption('-m, --model <dir>', 'model directory')
+  .requiredOption('-d, --data <file>', 'data file (label column optional)')
+  .requiredOption('-o, --out <file>', 'output CSV')
+  .option('--threads <n>', 'ONNX Runtime threads', positiveInt)
+  .action(predictCommand);
+
+program
+  .command('demo')
+  .description('train LR, DNN and DCN-v2 on an embedded synthetic click log and write a report')
+  .option('-o, --out <dir>', 'report directory', 'demo-report')
+  .option('--rows <n>', 'rows of synthetic data', positiveInt, 150_000)
+  .option('--epochs <n>', 'maximum epochs', positiveInt, 10)
+  .option('--threads <n>', 'ONNX Runtime threads', positiveInt)
+  .action(async (options) => {
+    await runDemo(options);
+  });
+
+try {
+  await program.parseAsync();
+} catch (error) {
+  if (error instanceof DeeprankError) {
+    process.stderr.write(`deeprank: error: ${error.describe()}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`deeprank: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+}

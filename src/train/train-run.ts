@@ -1,0 +1,60 @@
+/**
+ * One training run from a config: load and encode the data (pipeline fitted on the training rows),
+ * train with validation and early stopping, evaluate the test split, save the model directory.
+ * A checkpoint directory beside the output lets an interrupted run continue with `resume`.
+ */
+import { rm } from 'node:fs/promises';
+import { loadTrainingData, type TrainingData } from '../data/load-dataset.js';
+import type { FeaturePipeline } from '../data/feature-pipeline.js';
+import { DataError } from '../errors.js';
+import { saveModel } from './model-artifact.js';
+import { RankingModel, type Head } from './ranking-model.js';
+import type { RunConfig } from './run-config.js';
+import { Trainer, type TrainCallbacks, type TrainResult } from './trainer.js';
+
+export interface TrainRunOptions {
+  /** Directory config paths are relative to. */
+  baseDir: string;
+  /** Where to save the model; nothing is saved when absent. */
+  outDir?: string;
+  resume?: boolean;
+  threads?: number;
+  callbacks?: TrainCallbacks;
+  configFile?: string;
+}
+
+export interface TrainRunResult {
+  model: RankingModel;
+  pipeline: FeaturePipeline;
+  result: TrainResult;
+  test?: Record<string, number>;
+  data: TrainingData;
+}
+
+function headFor(data: TrainingData): Head {
+  const task = data.pipeline.spec().tasks[0];
+  if (!task) throw new DataError('the config defines no label');
+  if (task.kind === 'binary') return { task: task.name, kind: 'binary', offset: 0 };
+  const labels = data.train.source.labels(task.name);
+  let sum = 0;
+  for (const r of data.train.rows) sum += labels[r]!;
+  return { task: task.name, kind: 'regression', offset: sum / data.train.rows.length };
+}
+
+export async function trainFromConfig(config: RunConfig, options: TrainRunOptions): Promise<TrainRunResult> {
+  const data = await loadTrainingData(config.pipeline, options.baseDir, options.configFile ? { configFile: options.configFile } : {});
+  const trainConfig = { ...config.train, ...(options.threads ? { threads: options.threads } : {}) };
+  const model = new RankingModel(data.pipeline.spec(), config.model, headFor(data), undefined, trainConfig.seed);
+  const trainer = new Trainer(model, trainConfig, options.callbacks);
+  const checkpointDir = options.outDir ? `${options.outDir}.checkpoint` : undefined;
+  const result = await trainer.fit(data.train, data.validation, { ...(checkpointDir ? { checkpointDir } : {}), resume: options.resume ?? false });
+  const test = data.test ? await trainer.evaluate(data.test) : undefined;
+  if (options.outDir) {
+    await saveModel(options.outDir, model, {
+      training: { config: trainConfig, history: result.history, bestEpoch: result.bestEpoch, validation: result.best, ...(test ? { test } : {}) },
+      extra: (dir) => data.pipeline.save(dir),
+    });
+    await rm(checkpointDir!, { recursive: true, force: true });
+  }
+  return { model, pipeline: data.pipeline, result, ...(test ? { test } : {}), data };
+}
