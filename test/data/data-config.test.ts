@@ -13,7 +13,7 @@ import {
 } from '../../src/data/data-config.js';
 import { ConfigError } from '../../src/errors.js';
 import { expectError, filesIn } from './fixtures.js';
-import { repoRoot } from './repo-root.js';
+import { repoRoot } from '../support/repo-root.js';
 
 const minimal = {
   data: { train: 'train.csv' },

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { readPipelineConfig } from '../../src/data/data-config.js';
 import { loadTrainingData } from '../../src/data/load-dataset.js';
-import { repoRoot } from './repo-root.js';
+import { repoRoot } from '../support/repo-root.js';
 
 const root = repoRoot();
 const sharedData = join(root, '..', 'shared', 'data');
