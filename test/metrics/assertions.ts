@@ -1,4 +1,3 @@
-/// <reference types="node" />
 import assert from 'node:assert/strict';
 
 /** `actual` equals `expected` up to floating-point rounding. */

@@ -1,0 +1,38 @@
+/** deeprank: deep ranking models for recommender systems, trained and served with ONNX Runtime. */
+export { DeeprankError, DataError, ConfigError, ArtifactError } from './errors.js';
+export type { Batch, FeatureSpec, MultiValueBatch } from './data/batch.js';
+export { FeaturePipeline } from './data/feature-pipeline.js';
+export { EncodedDataset } from './data/encoded-dataset.js';
+export { loadTrainingData, loadWithPipeline } from './data/load-dataset.js';
+export { syntheticClickLogCsv } from './data/synthetic-click-log.js';
+
+export { Graph, Sym } from './engine/graph.js';
+export * as ops from './engine/ops.js';
+export { gradients } from './engine/autodiff.js';
+export { exportOnnx } from './engine/onnx-export.js';
+export { OnnxSession } from './engine/runtime.js';
+export { ParameterStore } from './engine/parameter-store.js';
+
+export { BuildContext } from './layers/build-context.js';
+export { Dense } from './layers/dense.js';
+export { BatchNormalization } from './layers/batch-normalization.js';
+export { Dropout } from './layers/dropout.js';
+export { Embedding } from './layers/embedding.js';
+export { DeepFeatureTower } from './layers/deep-feature-tower.js';
+export { DeepFeatureRanking } from './layers/deep-feature-ranking.js';
+export { FeatureCross } from './layers/feature-cross.js';
+export { CrossNet } from './layers/cross-net.js';
+export { FactorizationMachine } from './layers/factorization-machine.js';
+export { DotInteraction } from './layers/dot-interaction.js';
+
+export { MODEL_TYPES, modelDefinition } from './models/registry.js';
+
+export { RankingModel } from './train/ranking-model.js';
+export { Trainer, defaultMetrics } from './train/trainer.js';
+export { TrainConfigSchema } from './train/train-config.js';
+export { Predictor } from './train/predict.js';
+export { saveModel, loadModel } from './train/model-artifact.js';
+export { parseRunConfig, readRunConfig } from './train/run-config.js';
+export { trainFromConfig } from './train/train-run.js';
+
+export * from './metrics/index.js';
