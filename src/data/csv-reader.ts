@@ -10,13 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse';
 import { DataError } from '../errors.js';
 import type { DataFormat, Encoding } from './data-config.js';
-import {
-  NumericColumnBuilder,
-  RawTable,
-  StringColumnBuilder,
-  type ColumnNeeds,
-  type RawColumn,
-} from './raw-table.js';
+import { ColumnCollector, RawTable, type ColumnNeeds } from './raw-table.js';
 
 export interface CsvReadOptions {
   delimiter: string;
@@ -53,16 +47,12 @@ export function checkColumns(file: string, available: readonly string[], needs: 
   }
 }
 
-type ColumnSlot =
-  | { kind: 'string'; index: number; name: string; builder: StringColumnBuilder }
-  | { kind: 'numeric'; index: number; name: string; builder: NumericColumnBuilder };
-
 export async function readCsv(file: string, options: CsvReadOptions): Promise<RawTable> {
   await checkReadableFile(file);
   if (!options.header && !options.columns) throw new Error('readCsv: columns are required without a header');
 
   let names: string[] | undefined;
-  let slots: ColumnSlot[] = [];
+  let collector: ColumnCollector | undefined;
   let rows = 0;
 
   const setColumns = (columnNames: string[]): void => {
@@ -74,16 +64,7 @@ export async function readCsv(file: string, options: CsvReadOptions): Promise<Ra
     });
     checkColumns(file, columnNames, options.needs);
     names = columnNames;
-    slots = [];
-    columnNames.forEach((name, index) => {
-      const need = options.needs.get(name);
-      if (!need) return;
-      slots.push(
-        need.kind === 'string'
-          ? { kind: 'string', index, name, builder: new StringColumnBuilder() }
-          : { kind: 'numeric', index, name, builder: new NumericColumnBuilder() },
-      );
-    });
+    collector = new ColumnCollector(file, columnNames, options.needs);
   };
   if (!options.header) setColumns(options.columns!);
 
@@ -97,13 +78,7 @@ export async function readCsv(file: string, options: CsvReadOptions): Promise<Ra
       const field = record.length < names.length ? names[record.length]! : `(extra field ${names.length + 1})`;
       throw new DataError(`expected ${names.length} fields (${names.join(', ')}), found ${record.length}`, { file, row: rows, field });
     }
-    for (const slot of slots) {
-      const text = record[slot.index]!;
-      if (slot.kind === 'string') slot.builder.push(text);
-      else if (!slot.builder.push(text)) {
-        throw new DataError(`expected a number, got '${text}'`, { file, row: rows, field: slot.name });
-      }
-    }
+    collector!.push(rows, (position) => record[position]!);
     return null;
   };
 
@@ -130,7 +105,5 @@ export async function readCsv(file: string, options: CsvReadOptions): Promise<Ra
   }
 
   if (!names || rows === 0) throw new DataError('no data rows', { file, row: 1 });
-  const columns = new Map<string, RawColumn>();
-  for (const slot of slots) columns.set(slot.name, slot.builder.build(file));
-  return new RawTable(file, options.format ?? (options.delimiter === '\t' ? 'tsv' : 'csv'), rows, names, columns);
+  return new RawTable(file, options.format ?? (options.delimiter === '\t' ? 'tsv' : 'csv'), rows, names, collector!.build());
 }

@@ -2,12 +2,15 @@
  * Append-only typed arrays that double their capacity when full, so a reader can stream rows of
  * unknown count into columnar storage without per-row JS objects.
  */
-export class GrowableInt32Array {
-  private data: Int32Array;
+class GrowableArray<T extends Int32Array | Float64Array> {
+  private data: T;
   private count = 0;
 
-  constructor(initialCapacity = 1024) {
-    this.data = new Int32Array(Math.max(1, initialCapacity));
+  constructor(
+    private readonly make: (size: number) => T,
+    initialCapacity: number,
+  ) {
+    this.data = make(Math.max(1, initialCapacity));
   }
 
   get length(): number {
@@ -16,7 +19,7 @@ export class GrowableInt32Array {
 
   push(value: number): void {
     if (this.count === this.data.length) {
-      const next = new Int32Array(this.data.length * 2);
+      const next = this.make(this.data.length * 2);
       next.set(this.data);
       this.data = next;
     }
@@ -24,34 +27,19 @@ export class GrowableInt32Array {
   }
 
   /** A right-sized copy of the values pushed so far. */
-  toArray(): Int32Array {
-    return this.data.slice(0, this.count);
+  toArray(): T {
+    return this.data.slice(0, this.count) as T;
   }
 }
 
-export class GrowableFloat64Array {
-  private data: Float64Array;
-  private count = 0;
-
+export class GrowableInt32Array extends GrowableArray<Int32Array> {
   constructor(initialCapacity = 1024) {
-    this.data = new Float64Array(Math.max(1, initialCapacity));
+    super((n) => new Int32Array(n), initialCapacity);
   }
+}
 
-  get length(): number {
-    return this.count;
-  }
-
-  push(value: number): void {
-    if (this.count === this.data.length) {
-      const next = new Float64Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.count++] = value;
-  }
-
-  /** A right-sized copy of the values pushed so far. */
-  toArray(): Float64Array {
-    return this.data.slice(0, this.count);
+export class GrowableFloat64Array extends GrowableArray<Float64Array> {
+  constructor(initialCapacity = 1024) {
+    super((n) => new Float64Array(n), initialCapacity);
   }
 }

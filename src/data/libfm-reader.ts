@@ -8,13 +8,7 @@ import { createReadStream } from 'node:fs';
 import { DataError } from '../errors.js';
 import type { Encoding } from './data-config.js';
 import { checkColumns, checkReadableFile } from './csv-reader.js';
-import {
-  NumericColumnBuilder,
-  RawTable,
-  StringColumnBuilder,
-  type ColumnNeeds,
-  type RawColumn,
-} from './raw-table.js';
+import { ColumnCollector, RawTable, type ColumnNeeds } from './raw-table.js';
 
 export interface LibfmReadOptions {
   encoding: Encoding;
@@ -29,14 +23,10 @@ export function libfmColumnNames(fields: number): string[] {
   return [LIBFM_LABEL_COLUMN, ...Array.from({ length: fields }, (_, i) => `f${i}`)];
 }
 
-type FieldSlot =
-  | { kind: 'string'; position: number; name: string; builder: StringColumnBuilder }
-  | { kind: 'numeric'; position: number; name: string; builder: NumericColumnBuilder };
-
 export async function readLibfm(file: string, options: LibfmReadOptions): Promise<RawTable> {
   await checkReadableFile(file);
   let names: string[] | undefined;
-  const slots: FieldSlot[] = [];
+  let collector: ColumnCollector | undefined;
   let rows = 0;
 
   const onLine = (line: string): void => {
@@ -47,15 +37,7 @@ export async function readLibfm(file: string, options: LibfmReadOptions): Promis
     if (!names) {
       names = libfmColumnNames(tokens.length - 1);
       checkColumns(file, names, options.needs);
-      names.forEach((name, position) => {
-        const need = options.needs.get(name);
-        if (!need) return;
-        slots.push(
-          need.kind === 'string'
-            ? { kind: 'string', position, name, builder: new StringColumnBuilder() }
-            : { kind: 'numeric', position, name, builder: new NumericColumnBuilder() },
-        );
-      });
+      collector = new ColumnCollector(file, names, options.needs);
     }
     if (tokens.length !== names.length) {
       const field = tokens.length < names.length ? names[tokens.length]! : `(extra field ${names.length})`;
@@ -65,20 +47,13 @@ export async function readLibfm(file: string, options: LibfmReadOptions): Promis
         field,
       });
     }
-    for (const slot of slots) {
-      let text = tokens[slot.position]!;
-      if (slot.position > 0) {
-        const colon = text.indexOf(':');
-        if (colon <= 0 || colon === text.length - 1) {
-          throw new DataError(`expected index:value, got '${text}'`, { file, row: rows, field: slot.name });
-        }
-        text = text.slice(0, colon);
-      }
-      if (slot.kind === 'string') slot.builder.push(text);
-      else if (!slot.builder.push(text)) {
-        throw new DataError(`expected a number, got '${text}'`, { file, row: rows, field: slot.name });
-      }
-    }
+    collector!.push(rows, (position, name) => {
+      const text = tokens[position]!;
+      if (position === 0) return text;
+      const colon = text.indexOf(':');
+      if (colon <= 0 || colon === text.length - 1) throw new DataError(`expected index:value, got '${text}'`, { file, row: rows, field: name });
+      return text.slice(0, colon);
+    });
   };
 
   let rest = '';
@@ -99,7 +74,5 @@ export async function readLibfm(file: string, options: LibfmReadOptions): Promis
   }
 
   if (!names || rows === 0) throw new DataError('no data rows', { file, row: 1 });
-  const columns = new Map<string, RawColumn>();
-  for (const slot of slots) columns.set(slot.name, slot.builder.build(file));
-  return new RawTable(file, 'libfm', rows, names, columns);
+  return new RawTable(file, 'libfm', rows, names, collector!.build());
 }

@@ -117,6 +117,38 @@ export class NumericColumnBuilder {
   }
 }
 
+/**
+ * The needed columns of one file as they stream in: a builder per needed column position,
+ * fed one row at a time. Both readers use it, so CSV and libFM store and report values alike.
+ */
+export class ColumnCollector {
+  private readonly slots: { position: number; name: string; builder: StringColumnBuilder | NumericColumnBuilder }[] = [];
+
+  constructor(
+    private readonly file: string,
+    names: readonly string[],
+    needs: ColumnNeeds,
+  ) {
+    names.forEach((name, position) => {
+      const need = needs.get(name);
+      if (need) this.slots.push({ position, name, builder: need.kind === 'string' ? new StringColumnBuilder() : new NumericColumnBuilder() });
+    });
+  }
+
+  /** Store row `row` (1-based, for messages); `cell(position, name)` returns a column's text. */
+  push(row: number, cell: (position: number, name: string) => string): void {
+    for (const { position, name, builder } of this.slots) {
+      const text = cell(position, name);
+      if (builder instanceof StringColumnBuilder) builder.push(text);
+      else if (!builder.push(text)) throw new DataError(`expected a number, got '${text}'`, { file: this.file, row, field: name });
+    }
+  }
+
+  build(): Map<string, RawColumn> {
+    return new Map(this.slots.map(({ name, builder }) => [name, builder.build(this.file)]));
+  }
+}
+
 export class RawTable {
   private readonly columns: Map<string, RawColumn>;
   private readonly numericViews = new Map<string, Float64Array>();
