@@ -20,12 +20,19 @@ function xorData(n: number, seed: number) {
 
 const spec: FeatureSpec = { categorical: [{ name: 'a', cardinality: 10 }, { name: 'b', cardinality: 10 }], multiValue: [], numeric: ['x'], tasks: [{ name: 'click', kind: 'binary' }] };
 
-for (const type of ['lr', 'fm', 'dnn', 'wide-deep', 'deepfm', 'dcn', 'dcn-v2', 'dlrm']) {
-  test(`${type} trains on an in-memory source`, async () => {
+const variants: [string, Record<string, unknown>][] = [
+  ['lr', {}],
+  ...['fm', 'dnn', 'wide-deep', 'deepfm', 'dcn', 'dcn-v2', 'dlrm'].map((type): [string, Record<string, unknown>] => [type, { embeddingDim: 8 }]),
+  ['dcn-v2', { embeddingDim: 8, structure: 'parallel', projectionDim: 4, diagScale: 0.5 }],
+  ['dnn', { embeddingDim: 8, batchNorm: true, dropout: 0.2 }],
+];
+
+for (const [type, modelConfig] of variants) {
+  test(`${type} ${JSON.stringify(modelConfig)} trains on an in-memory source`, async () => {
     const source = xorData(4000, 1);
     const rows = Int32Array.from({ length: 3000 }, (_, i) => i);
     const valRows = Int32Array.from({ length: 1000 }, (_, i) => 3000 + i);
-    const model = new RankingModel(spec, RankingModel.parseModelSpec(type, { ...(type === 'lr' ? {} : { embeddingDim: 8 }) }), { task: 'click', kind: 'binary', offset: 0 }, undefined, 3);
+    const model = new RankingModel(spec, RankingModel.parseModelSpec(type, modelConfig), { task: 'click', kind: 'binary', offset: 0 }, undefined, 3);
     const trainer = new Trainer(model, TrainConfigSchema.parse({ epochs: 3, batchSize: 128, optimizer: { learningRate: 0.01 }, threads: 1 }));
     const result = await trainer.fit({ source, rows }, { source, rows: valRows });
     const auc = result.history.at(-1)!.validation.auc!;
