@@ -9,6 +9,7 @@ import { ConfigError, DataError } from '../errors.js';
 import { evaluateMetric, needsGroups } from '../metrics/index.js';
 import { loadModel } from '../train/model-artifact.js';
 import { Predictor } from '../train/predict.js';
+import type { RankingModel } from '../train/ranking-model.js';
 import { readRunConfig } from '../train/run-config.js';
 import { trainFromConfig } from '../train/train-run.js';
 import { defaultMetrics } from '../train/trainer.js';
@@ -36,19 +37,41 @@ export async function trainCommand(options: { config: string; out?: string; resu
   }
 }
 
-async function scoreFile(modelDir: string, dataFile: string, requireLabels: boolean, threads?: number) {
+/** Load the model (checked by `check` before any data is read), its pipeline and the encoded file. */
+async function scoreFile(modelDir: string, dataFile: string, requireLabels: boolean, threads?: number, check?: (model: RankingModel) => void) {
   const { model, manifest } = await loadModel(modelDir);
+  check?.(model);
   const pipeline = await FeaturePipeline.load(modelDir);
   const data = await loadWithPipeline(pipeline, dataFile, process.cwd(), { requireLabels });
   if (data.rows.length === 0) throw new DataError('no rows to score', { file: dataFile });
   return { model, manifest, data, predictor: await Predictor.create(model, threads) };
 }
 
+/** Whether `name` is a metric, as a ConfigError naming the --metrics flag. */
+function needsGroupsFlag(name: string): boolean {
+  try {
+    return needsGroups(name);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new ConfigError(error.message, { field: '--metrics' });
+    throw error;
+  }
+}
+
 export async function evalCommand(options: { model: string; data: string; metrics?: string; groupBy?: string; threads?: number }): Promise<Record<string, number>> {
-  const { model, data, predictor } = await scoreFile(options.model, options.data, true, options.threads);
-  const metrics = options.metrics ? options.metrics.split(',').map((m) => m.trim()) : defaultMetrics(model.head.kind);
-  const grouped = metrics.some(needsGroups);
-  if (grouped && !options.groupBy) throw new ConfigError(`metrics ${metrics.filter(needsGroups).join(', ')} need --group-by <categorical feature>`, { field: '--group-by' });
+  const requested = options.metrics?.split(',').map((m) => m.trim());
+  const groupedRequested = (requested ?? []).filter(needsGroupsFlag);
+  if (groupedRequested.length > 0 && !options.groupBy) {
+    throw new ConfigError(`metrics ${groupedRequested.join(', ')} need --group-by <categorical feature>`, { field: '--group-by' });
+  }
+  const grouped = groupedRequested.length > 0;
+  const checkGroupBy = (model: RankingModel): void => {
+    if (grouped && !model.spec.categorical.some((c) => c.name === options.groupBy)) {
+      const names = model.spec.categorical.map((c) => c.name).join(', ');
+      throw new ConfigError(`'${options.groupBy}' is not a categorical feature of the model; one of: ${names}`, { field: '--group-by' });
+    }
+  };
+  const { model, data, predictor } = await scoreFile(options.model, options.data, true, options.threads, checkGroupBy);
+  const metrics = requested ?? defaultMetrics(model.head.kind);
   const scored = await predictor.predict(data.source, data.rows, { task: model.head.task, ...(grouped ? { groupBy: options.groupBy! } : {}) });
   await predictor.release();
   const out: Record<string, number> = {};

@@ -37,6 +37,15 @@ export async function checkReadableFile(file: string): Promise<void> {
   }
 }
 
+/**
+ * Whether `error` is the file system's (EACCES, EIO, EISDIR, ...: it carries a syscall), i.e.
+ * something the user can fix. Anything else escaping a reader is a bug and must not be
+ * reported as bad input.
+ */
+export function isFileSystemError(error: unknown): error is NodeJS.ErrnoException {
+  return error instanceof Error && typeof (error as NodeJS.ErrnoException).syscall === 'string';
+}
+
 /** DataError naming each needed column the file lacks, with the columns it has. */
 export function checkColumns(file: string, available: readonly string[], needs: ColumnNeeds): void {
   const have = new Set(available);
@@ -101,6 +110,7 @@ export async function readCsv(file: string, options: CsvReadOptions): Promise<Ra
       const row = (csvError.records ?? rows) + 1 - (options.header ? 1 : 0);
       throw new DataError(`malformed ${options.delimiter === '\t' ? 'TSV' : 'CSV'}: ${csvError.message}`, { file, row });
     }
+    if (!isFileSystemError(error)) throw error;
     throw new DataError(`cannot read the file: ${csvError.message}`, { file });
   }
 

@@ -408,6 +408,11 @@ function show(value: unknown): string {
   }
 }
 
+/** What a size bound counts: ' items' of an array, ' characters' of a string, nothing for a number. */
+function unitOf(origin: string): string {
+  return origin === 'array' || origin === 'set' ? ' items' : origin === 'string' ? ' characters' : '';
+}
+
 /** Messages for zod's generic issues; schema-level messages take precedence over these. */
 function issueMessage(issue: z.core.$ZodRawIssue): string | undefined {
   switch (issue.code) {
@@ -418,9 +423,9 @@ function issueMessage(issue: z.core.$ZodRawIssue): string | undefined {
     case 'unrecognized_keys':
       return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
     case 'too_small':
-      return `expected at least ${String(issue.minimum)}${issue.origin === 'array' ? ' items' : ''}, got ${show(issue.input)}`;
+      return `expected ${issue.inclusive === false ? 'more than' : 'at least'} ${String(issue.minimum)}${unitOf(issue.origin)}, got ${show(issue.input)}`;
     case 'too_big':
-      return `expected at most ${String(issue.maximum)}${issue.origin === 'array' ? ' items' : ''}, got ${show(issue.input)}`;
+      return `expected ${issue.inclusive === false ? 'less than' : 'at most'} ${String(issue.maximum)}${unitOf(issue.origin)}, got ${show(issue.input)}`;
     case 'invalid_union': {
       const { options, discriminator } = issue as { options?: unknown[]; discriminator?: string };
       if (options && discriminator !== undefined) {

@@ -7,7 +7,7 @@
 import { createReadStream } from 'node:fs';
 import { DataError } from '../errors.js';
 import type { Encoding } from './data-config.js';
-import { checkColumns, checkReadableFile } from './csv-reader.js';
+import { checkColumns, checkReadableFile, isFileSystemError } from './csv-reader.js';
 import { ColumnCollector, RawTable, type ColumnNeeds } from './raw-table.js';
 
 export interface LibfmReadOptions {
@@ -69,8 +69,8 @@ export async function readLibfm(file: string, options: LibfmReadOptions): Promis
     }
     onLine(rest);
   } catch (error) {
-    if (error instanceof DataError) throw error;
-    throw new DataError(`cannot read the file: ${(error as Error).message}`, { file });
+    if (error instanceof DataError || !isFileSystemError(error)) throw error;
+    throw new DataError(`cannot read the file: ${error.message}`, { file });
   }
 
   if (!names || rows === 0) throw new DataError('no data rows', { file, row: 1 });

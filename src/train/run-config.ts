@@ -8,6 +8,8 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parsePipelineConfig, parseWithSchema, type PipelineConfig } from '../data/data-config.js';
 import { ConfigError } from '../errors.js';
+import { needsGroups } from '../metrics/index.js';
+import { modelDefinition } from '../models/registry.js';
 import { RankingModel, type ModelSpec } from './ranking-model.js';
 import { TrainConfigSchema, type TrainConfig } from './train-config.js';
 
@@ -37,21 +39,66 @@ export function parseRunConfig(value: unknown, file?: string): RunConfig {
   const { type, ...hyper } = top.model;
   let model: ModelSpec;
   try {
+    // The model's own schema, checked with the config's messages and field paths first.
+    parseWithSchema(z.object({ model: modelDefinition(type).schema }), { model: hyper }, file);
     model = RankingModel.parseModelSpec(type, hyper);
   } catch (error) {
     if (error instanceof ConfigError) throw new ConfigError(error.message, { ...error.location, ...(file ? { file } : {}) });
     throw error;
   }
-  const { train } = parseWithSchema(z.object({ train: TrainConfigSchema.prefault({}) }), { train: top.train ?? {} }, file);
+  const trainSchema = TrainConfigSchema.prefault({}).superRefine((train, ctx) => checkTrainAgainstData(train, pipeline, ctx));
+  const { train } = parseWithSchema(z.object({ train: trainSchema }), { train: top.train ?? {} }, file);
   return { pipeline, model, train, ...(top.output ? { output: top.output } : {}) };
+}
+
+/**
+ * What the train section asks of the rest of the config, checked before any data is read: known
+ * metric names, a groupBy feature for grouped metrics, a validation split for early stopping.
+ */
+function checkTrainAgainstData(train: TrainConfig, pipeline: PipelineConfig, ctx: z.core.$RefinementCtx): void {
+  const named: { name: string; path: (string | number)[] }[] = [
+    ...(train.metrics ?? []).map((name, i) => ({ name, path: ['metrics', i] })),
+    ...(train.earlyStopping ? [{ name: train.earlyStopping.metric, path: ['earlyStopping', 'metric'] }] : []),
+  ];
+  const grouped = new Set<string>();
+  for (const { name, path } of named) {
+    try {
+      if (needsGroups(name)) grouped.add(name);
+    } catch (error) {
+      // The metric registry's own message: unknown name, or a cutoff missing or misplaced.
+      if (!(error instanceof ConfigError)) throw error;
+      ctx.addIssue({ code: 'custom', path, message: error.message });
+    }
+  }
+  if (train.groupBy !== undefined) {
+    // Grouping ids come from a categorical feature, or a numeric one bucketized into ids.
+    const groupable = pipeline.features.filter(
+      (f) => f.type === 'categorical' || (f.type === 'numeric' && f.transform.some((step) => typeof step === 'object' && 'bucketize' in step)),
+    );
+    if (!groupable.some((f) => f.name === train.groupBy)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['groupBy'],
+        message: `'${train.groupBy}' is not a categorical feature; one of: ${groupable.map((f) => f.name).join(', ') || '(none)'}`,
+      });
+    }
+  } else if (grouped.size > 0) {
+    ctx.addIssue({ code: 'custom', path: ['groupBy'], message: `required by the grouped metrics ${[...grouped].join(', ')}` });
+  }
+  const { data } = pipeline;
+  if (train.earlyStopping && data.validation === undefined && !(data.split && data.split.validation > 0)) {
+    ctx.addIssue({ code: 'custom', path: ['earlyStopping'], message: 'needs a validation split (data.validation or data.split.validation > 0)' });
+  }
 }
 
 export async function readRunConfig(file: string): Promise<RunConfig> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
-  } catch {
-    throw new ConfigError('cannot read the config file', { file });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'a directory, not a file' : (error as Error).message;
+    throw new ConfigError(`cannot read the config file: ${reason}`, { file });
   }
   let value: unknown;
   try {
