@@ -23,7 +23,9 @@ export class DeeprankError extends Error {
     const { file, row, field } = this.location;
     const where = [file, row !== undefined ? `row ${row}` : undefined].filter(Boolean).join(', ');
     const parts = [where, field ? `field '${field}'` : undefined].filter(Boolean).join(': ');
-    return parts ? `${parts}: ${this.message}` : this.message;
+    // Config messages start with their own field path; say it once.
+    const message = field && this.message.startsWith(`${field}: `) ? this.message.slice(field.length + 2) : this.message;
+    return parts ? `${parts}: ${message}` : message;
   }
 }
 
