@@ -43,11 +43,17 @@ export async function readTensorFile(path: string): Promise<{ tensors: Map<strin
   }
   if (bytes.length < 8 || bytes.toString('latin1', 0, 4) !== MAGIC) throw new ArtifactError('not a deeprank tensor file', { file: path });
   const headerLength = bytes.readUInt32LE(4);
-  const { entries, metadata } = JSON.parse(bytes.toString('utf8', 8, 8 + headerLength)) as {
-    entries: { name: string; shape: number[]; offset: number; length: number }[];
-    metadata: unknown;
-  };
-  const aligned = new Uint8Array(bytes.length - 8 - headerLength);
+  if (8 + headerLength > bytes.length) throw new ArtifactError(`the header runs past the end of the file (truncated?)`, { file: path });
+  let header: { entries: { name: string; shape: number[]; offset: number; length: number }[]; metadata: unknown };
+  try {
+    header = JSON.parse(bytes.toString('utf8', 8, 8 + headerLength)) as typeof header;
+  } catch (error) {
+    throw new ArtifactError(`unreadable header: ${(error as Error).message}`, { file: path });
+  }
+  const { entries, metadata } = header;
+  const bodyBytes = bytes.length - 8 - headerLength;
+  if (bodyBytes % 4 !== 0) throw new ArtifactError(`the data is ${bodyBytes} bytes, not a whole number of float32 values (truncated?)`, { file: path });
+  const aligned = new Uint8Array(bodyBytes);
   aligned.set(bytes.subarray(8 + headerLength));
   const body = new Float32Array(aligned.buffer);
   const tensors = new Map<string, NamedTensor>();

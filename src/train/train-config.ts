@@ -5,6 +5,7 @@ export const EarlyStoppingSchema = z
   .object({
     /** Validation metric to watch ('auc', 'logloss', 'rmse', 'gauc', ...). */
     metric: z.string(),
+    /** Epochs in a row without improvement after which training stops (as in Keras). */
     patience: z.number().int().min(0).default(2),
     minDelta: z.number().min(0).default(0),
   })

@@ -74,6 +74,8 @@ export class Trainer {
   private readonly optimizer: Optimizer;
   private readonly slots = new Map<string, Float32Array[]>();
   private readonly threads: number;
+  /** Validation metrics: the configured ones (or the head's defaults) plus the early-stopping one. */
+  private readonly metricNames: string[];
 
   constructor(
     private readonly model: RankingModel,
@@ -82,6 +84,7 @@ export class Trainer {
   ) {
     this.optimizer = createOptimizer(config.optimizer);
     this.threads = config.threads ?? defaultThreads();
+    this.metricNames = [...(config.metrics ?? defaultMetrics(model.head.kind))];
   }
 
   private slotsFor(name: string, size: number): Float32Array[] {
@@ -94,7 +97,7 @@ export class Trainer {
   }
 
   get metrics(): string[] {
-    return this.config.metrics ?? defaultMetrics(this.model.head.kind);
+    return this.metricNames;
   }
 
   async evaluate(split: Split, predictor?: Predictor): Promise<Record<string, number>> {
@@ -118,7 +121,7 @@ export class Trainer {
     if (train.rows.length === 0) throw new DataError('the training split is empty');
     if (earlyStopping && !validation) throw new ConfigError('early stopping needs a validation split', { field: 'train.earlyStopping' });
     const watched = earlyStopping?.metric;
-    if (watched && !this.metrics.includes(watched)) this.metrics.push(watched);
+    if (watched && !this.metricNames.includes(watched)) this.metricNames.push(watched);
 
     const { bytes, built } = this.model.trainingGraph();
     const session = await OnnxSession.create(bytes, { threads: this.threads });
@@ -174,7 +177,8 @@ export class Trainer {
           best = this.model.params.snapshot();
           if (checkpointDir) await writeTensorFile(join(checkpointDir, 'best.bin'), new Map([...best].map(([k, data]) => [k, { shape: [data.length], data }])));
         } else {
-          stop = ++state.waited > earlyStopping!.patience;
+          // Keras semantics: stop once `patience` epochs in a row brought no improvement.
+          stop = ++state.waited >= earlyStopping!.patience;
         }
       } else {
         state.bestEpoch = epoch;
