@@ -18,7 +18,8 @@ export interface DeepFeatureTowerConfig extends LayerConfig {
   hiddenUnits?: number[];
   dropoutRate?: number;
   activation?: Activation;
-  l2Reg?: number;
+  /** L2 on the kernels (KMR default 1e-4); null = the trainer's global l2. */
+  l2Reg?: number | null;
   batchNorm?: boolean;
 }
 
@@ -33,9 +34,9 @@ export class DeepFeatureTower extends Layer<DeepFeatureTowerConfig> {
     check.positiveInt('DeepFeatureTower', 'units', config.units);
     check.oneOf('DeepFeatureTower', 'activation', config.activation ?? 'relu', ACTIVATIONS);
     const rate = check.rate('DeepFeatureTower', 'dropoutRate', config.dropoutRate ?? 0.2);
-    const l2 = check.nonNegative('DeepFeatureTower', 'l2Reg', config.l2Reg ?? 1e-4);
+    const l2 = config.l2Reg === null ? undefined : check.nonNegative('DeepFeatureTower', 'l2Reg', config.l2Reg ?? 1e-4);
     this.blocks = widths.map((units) => ({
-      dense: new Dense({ units, l2 }),
+      dense: new Dense({ units, ...(l2 === undefined ? {} : { l2 }) }),
       ...((config.batchNorm ?? true) ? { norm: new BatchNormalization() } : {}),
       dropout: new Dropout({ rate }),
     }));

@@ -37,8 +37,8 @@ export const mlpOptions = {
   dropout: z.number().min(0).lt(1).default(0),
   batchNorm: z.boolean().default(false),
   activation: z.enum(ACTIVATIONS).default('relu'),
-  /** L2 on the MLP's kernels, added to the trainer's global l2. */
-  l2Reg: z.number().min(0).default(0),
+  /** L2 on the MLP's kernels, replacing the trainer's global l2 for them; default: the global l2. */
+  l2Reg: z.number().min(0).nullable().default(null),
 };
 
 export interface MlpConfig {
@@ -46,7 +46,7 @@ export interface MlpConfig {
   dropout: number;
   batchNorm: boolean;
   activation: (typeof ACTIVATIONS)[number];
-  l2Reg: number;
+  l2Reg: number | null;
 }
 
 export function mlp(config: MlpConfig, name = 'mlp'): DeepFeatureTower {

@@ -185,7 +185,6 @@ test('bad input: exit 2, one line naming file/row/field, nothing left behind', {
 
   await t.test(
     'eval on a model whose weights.bin is truncated',
-    { todo: 'at 8491de4 readTensorFile (src/engine/tensor-file.ts) lets the JSON.parse/Float32Array errors of a cut file escape (exit 1, stack trace); drop todo once its fix is in' },
     async (st) => {
       const dir = await workDir(st);
       await cp(model, join(dir, 'm'), { recursive: true });
