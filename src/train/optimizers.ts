@@ -29,7 +29,7 @@ export interface Optimizer {
    * Update param[offset .. offset+length) from grad[gradOffset ..), scaled by `gradScale` (clipping),
    * with coupled L2 `l2`. `step` is the 1-based global step (Adam's bias correction).
    */
-  update(param: Float32Array, offset: number, length: number, grad: ArrayLike<number>, gradOffset: number, slots: Float32Array[], step: number, l2: number, gradScale: number): void;
+  update(param: Float32Array, offset: number, length: number, grad: Float32Array, gradOffset: number, slots: Float32Array[], step: number, l2: number, gradScale: number): void;
 }
 
 class Adam implements Optimizer {
@@ -39,18 +39,27 @@ class Adam implements Optimizer {
     return [new Float32Array(size), new Float32Array(size)];
   }
 
-  update(p: Float32Array, offset: number, length: number, grad: ArrayLike<number>, gradOffset: number, [m, v]: Float32Array[], step: number, l2: number, gradScale: number): void {
+  update(p: Float32Array, offset: number, length: number, grad: Float32Array, gradOffset: number, slots: Float32Array[], step: number, l2: number, gradScale: number): void {
     const { learningRate, beta1, beta2, epsilon, weightDecay } = this.config;
+    const m = slots[0]!;
+    const v = slots[1]!;
     const stepSize = (learningRate * Math.sqrt(1 - beta2 ** step)) / (1 - beta1 ** step);
     const decay = 1 - learningRate * weightDecay;
-    for (let i = 0; i < length; i++) {
-      const k = offset + i;
-      const g = grad[gradOffset + i]! * gradScale + l2 * p[k]!;
-      const mk = (m![k] = beta1 * m![k]! + (1 - beta1) * g);
-      const vk = (v![k] = beta2 * v![k]! + (1 - beta2) * g * g);
-      p[k] = p[k]! * decay - (stepSize * mk) / (Math.sqrt(vk) + epsilon);
+    const c1 = 1 - beta1;
+    const c2 = 1 - beta2;
+    const end = offset + length;
+    // The hot loop of training: plain indexed Float32Array reads and writes, nothing allocated.
+    for (let k = offset, j = gradOffset; k < end; k++, j++) {
+      const pk = p[k]!;
+      const g = grad[j]! * gradScale + l2 * pk;
+      const mk = beta1 * m[k]! + c1 * g;
+      const vk = beta2 * v[k]! + c2 * g * g;
+      m[k] = mk;
+      v[k] = vk;
+      p[k] = pk * decay - (stepSize * mk) / (Math.sqrt(vk) + epsilon);
     }
   }
+
 }
 
 class Adagrad implements Optimizer {
@@ -60,7 +69,7 @@ class Adagrad implements Optimizer {
     return [new Float32Array(size).fill(this.config.initialAccumulator)];
   }
 
-  update(p: Float32Array, offset: number, length: number, grad: ArrayLike<number>, gradOffset: number, [acc]: Float32Array[], _step: number, l2: number, gradScale: number): void {
+  update(p: Float32Array, offset: number, length: number, grad: Float32Array, gradOffset: number, [acc]: Float32Array[], _step: number, l2: number, gradScale: number): void {
     const { learningRate, epsilon, weightDecay } = this.config;
     const decay = 1 - learningRate * weightDecay;
     for (let i = 0; i < length; i++) {
@@ -79,7 +88,7 @@ class Sgd implements Optimizer {
     return this.config.momentum > 0 ? [new Float32Array(size)] : [];
   }
 
-  update(p: Float32Array, offset: number, length: number, grad: ArrayLike<number>, gradOffset: number, slots: Float32Array[], _step: number, l2: number, gradScale: number): void {
+  update(p: Float32Array, offset: number, length: number, grad: Float32Array, gradOffset: number, slots: Float32Array[], _step: number, l2: number, gradScale: number): void {
     const { learningRate, momentum, weightDecay } = this.config;
     const decay = 1 - learningRate * weightDecay;
     const velocity = slots[0];

@@ -223,9 +223,13 @@ export class Trainer {
       const p = params.dense.get(name)!;
       this.optimizer.update(p.data, 0, p.data.length, out[`grad/${name}`]!, 0, this.slotsFor(name, p.data.length), step, p.l2 ?? this.config.l2, scale);
     }
-    sparse.apply((table, row, grad, gradOffset) =>
-      this.optimizer.update(table.data, row * table.dim, table.dim, grad, gradOffset, this.slotsFor(table.name, table.data.length), step, this.config.embeddingL2, scale),
-    );
+    sparse.apply((table, rows, grad) => {
+      const slots = this.slotsFor(table.name, table.data.length);
+      const dim = table.dim;
+      for (let slot = 0; slot < rows.length; slot++) {
+        this.optimizer.update(table.data, rows[slot]! * dim, dim, grad, slot * dim, slots, step, this.config.embeddingL2, scale);
+      }
+    });
     for (const update of stateUpdates) {
       const s = params.state.get(update.state)!;
       const value = out[update.output]!;
@@ -311,8 +315,9 @@ class SparseAccumulator {
     return s;
   }
 
-  apply(update: (table: EmbeddingTable, row: number, grad: Float32Array, gradOffset: number) => void): void {
-    for (const [table, { rows, grad }] of this.perTable) rows.forEach((r, slot) => update(table, r, grad, slot * table.dim));
+  /** Hand each table its distinct rows and their summed gradients (row `rows[k]` at k * dim). */
+  apply(update: (table: EmbeddingTable, rows: readonly number[], grad: Float32Array) => void): void {
+    for (const [table, { rows, grad }] of this.perTable) update(table, rows, grad);
   }
 
   private *entries() {

@@ -9,7 +9,7 @@ function optimizer(config: Partial<OptimizerConfig>): Optimizer {
 
 /** One call of `update` over a whole array: param, grad, slots, step, coupled l2, grad scale. */
 function step(opt: Optimizer, param: Float32Array, grad: readonly number[], slots: Float32Array[], t: number, l2 = 0, gradScale = 1): void {
-  opt.update(param, 0, param.length, grad, 0, slots, t, l2, gradScale);
+  opt.update(param, 0, param.length, Float32Array.from(grad), 0, slots, t, l2, gradScale);
 }
 
 /** Textbook Adam in float64, Keras form: p -= lr·√(1-β2^t)/(1-β1^t) · m / (√v + ε). */
