@@ -91,6 +91,15 @@ async function benchDeeprank(m: BenchModel, threads: number, steps: number) {
   };
 }
 
+/** Each measurement in a fresh process, as the PyTorch reference is, so runs cannot disturb each other. */
+function benchDeeprankIsolated(m: BenchModel, threads: number, steps: number): Record<string, number> {
+  const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--child', '--models', m.name, '--threads', String(threads), '--steps', String(steps)], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return JSON.parse(out.trim().split('\n').at(-1)!);
+}
+
 function benchPytorch(m: BenchModel, threads: number, steps: number): Record<string, unknown> | { skipped: string } {
   const python = '/usr/bin/python3';
   const script = join(repoRoot, 'bench', 'reference.py');
@@ -112,8 +121,15 @@ const { values } = parseArgs({
     models: { type: 'string', default: MODELS.map((m) => m.name).join(',') },
     out: { type: 'string', default: join(repoRoot, 'bench', 'results', 'latest.json') },
     'no-reference': { type: 'boolean', default: false },
+    child: { type: 'boolean', default: false },
   },
 });
+
+if (values.child) {
+  const m = MODELS.find((x) => x.name === values.models)!;
+  console.log(JSON.stringify(await benchDeeprank(m, Number(values.threads), Number(values.steps))));
+  process.exit(0);
+}
 
 const results = [];
 for (const name of values.models!.split(',')) {
@@ -121,9 +137,9 @@ for (const name of values.models!.split(',')) {
   if (!m) throw new Error(`unknown bench model ${name}; one of ${MODELS.map((x) => x.name).join(', ')}`);
   for (const threads of values.threads!.split(',').map(Number)) {
     for (let run = 0; run < Number(values.runs); run++) {
-      const deeprank = await benchDeeprank(m, threads, Number(values.steps));
+      const deeprank = benchDeeprankIsolated(m, threads, Number(values.steps));
       const pytorch = values['no-reference'] ? { skipped: '--no-reference' } : benchPytorch(m, threads, Number(values.steps));
-      const ratio = (key: string) => ('skipped' in pytorch ? null : (deeprank as unknown as Record<string, number>)[key]! / (pytorch[key] as number));
+      const ratio = (key: string) => ('skipped' in pytorch ? null : deeprank[key]! / (pytorch[key] as number));
       const row = { model: m.name, threads, run, deeprank, pytorch, train_ratio: ratio('train_samples_per_s'), infer_ratio: ratio('infer_samples_per_s') };
       if ('skipped' in pytorch) console.error(`PyTorch reference skipped: ${pytorch.skipped}`);
       console.log(JSON.stringify(row));
