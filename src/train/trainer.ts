@@ -311,16 +311,12 @@ class SparseAccumulator {
 
   squaredNorm(): number {
     let s = 0;
-    for (const { rows, grad, perRowDim } of this.entries()) for (let i = 0; i < rows.length * perRowDim; i++) s += grad[i]! * grad[i]!;
+    for (const [table, { rows, grad }] of this.perTable) for (let i = 0; i < rows.length * table.dim; i++) s += grad[i]! * grad[i]!;
     return s;
   }
 
   /** Hand each table its distinct rows and their summed gradients (row `rows[k]` at k * dim). */
   apply(update: (table: EmbeddingTable, rows: readonly number[], grad: Float32Array) => void): void {
     for (const [table, { rows, grad }] of this.perTable) update(table, rows, grad);
-  }
-
-  private *entries() {
-    for (const [table, { rows, grad }] of this.perTable) yield { rows, grad, perRowDim: table.dim };
   }
 }

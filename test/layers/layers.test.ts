@@ -20,7 +20,7 @@ import { ConfigError } from '../../src/errors.js';
 import { checkGradients } from '../support/gradient-check.js';
 
 /** Run a layer in float64 eval mode on concrete values. */
-async function run(build: (ctx: BuildContext, x: Sym) => Sym, x: number[], dims: number[], params = new ParameterStore(1), setup?: (p: ParameterStore) => void, x0?: number[]) {
+async function run(build: (ctx: BuildContext, x: Sym) => Sym, x: number[], dims: number[], params = new ParameterStore(1), setup?: (p: ParameterStore) => void) {
   const graph = new Graph('float64');
   const ctx = new BuildContext(graph, params, 'eval');
   const input = graph.input('x', dims);
@@ -28,7 +28,6 @@ async function run(build: (ctx: BuildContext, x: Sym) => Sym, x: number[], dims:
   setup?.(params);
   const initializers = new Map([...params.allTensors()].map(([k, t]) => [k, Float64Array.from(t.data)]));
   const session = await OnnxSession.create(exportOnnx(graph, { outputs: { y: out }, initializers }), { threads: 1 });
-  void x0;
   return Array.from((await session.run({ x: { data: Float64Array.from(x), shape: dims } })).y as Float64Array);
 }
 
