@@ -28,12 +28,22 @@ interface BenchModel {
   optimizer: 'adam' | 'adagrad';
   type: string;
   config: Record<string, unknown>;
+  /** Timed steps when fewer than --steps (PyTorch's dense 1M-row Adagrad takes seconds a step). */
+  maxSteps?: number;
 }
 
 const MODELS: BenchModel[] = [
   { name: 'mlp', tables: 6, rows: 10_000, dim: 32, batch: 1024, optimizer: 'adam', type: 'dnn', config: { embeddingDim: 32, hiddenUnits: [256, 256] } },
   { name: 'dcnv2', tables: 6, rows: 10_000, dim: 32, batch: 1024, optimizer: 'adam', type: 'dcn-v2', config: { embeddingDim: 32, hiddenUnits: [256, 256], crossLayers: 2 } },
+  { name: 'embedding-heavy', tables: 8, rows: 1_000_000, dim: 32, batch: 4096, optimizer: 'adagrad', type: 'dnn', config: { embeddingDim: 32, hiddenUnits: [256, 256] }, maxSteps: 10 },
 ];
+
+/** Requests of 500 candidates scored one at a time through DCN-v2, for p50/p99 latency. */
+const LATENCY = { model: 'dcnv2', rows: 500, requests: 1000 };
+
+function percentile(sorted: readonly number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
 
 /** A fixed pool of random batches cycled for `steps` batches, so data generation is not timed. */
 class RandomBatches implements BatchSource {
@@ -62,14 +72,12 @@ async function benchDeeprank(m: BenchModel, threads: number, steps: number) {
   };
   const model = new RankingModel(spec, RankingModel.parseModelSpec(m.type, m.config), { task: 'click', kind: 'binary', offset: 0 }, undefined, 1);
   const rows = new Int32Array(steps * m.batch);
-  const train = (n: number) =>
-    new Trainer(model, TrainConfigSchema.parse({ epochs: 1, batchSize: m.batch, threads, optimizer: { type: m.optimizer, learningRate: m.optimizer === 'adam' ? 1e-3 : 0.01 } })).fit({
-      source: new RandomBatches(m, n, 1),
-      rows: rows.subarray(0, n * m.batch),
-    });
+  const trainer = new Trainer(model, TrainConfigSchema.parse({ epochs: 1, batchSize: m.batch, threads, optimizer: { type: m.optimizer, learningRate: m.optimizer === 'adam' ? 1e-3 : 0.01 } }));
+  const train = (n: number) => trainer.fit({ source: new RandomBatches(m, n, 1), rows: rows.subarray(0, n * m.batch) });
   await train(3);
   const started = performance.now();
   const result = await train(steps);
+  const peakRss = process.resourceUsage().maxRSS * 1024;
   const trainSeconds = result.history[0]!.seconds;
   const predictor = await Predictor.create(model, threads);
   const source = new RandomBatches(m, steps, 2);
@@ -77,8 +85,17 @@ async function benchDeeprank(m: BenchModel, threads: number, steps: number) {
   const t0 = performance.now();
   await predictor.predict(source, rows, { batchSize: m.batch });
   const inferSeconds = (performance.now() - t0) / 1000;
+  const latency = m.name === LATENCY.model ? await measureLatency(predictor, m) : {};
   await predictor.release();
+  // Parameters plus one slot per value (Adagrad) or two (Adam), as the optimizer holds them.
+  const paramBytes = model.params.parameterCount() * 4;
+  const optimizerBytes = paramBytes * (m.optimizer === 'adam' ? 2 : 1);
   return {
+    ...latency,
+    param_bytes: paramBytes,
+    optimizer_state_bytes: optimizerBytes,
+    peak_rss_bytes: peakRss,
+    rss_over_state: peakRss / (paramBytes + optimizerBytes),
     engine: 'deeprank',
     model: m.name,
     threads,
@@ -100,12 +117,30 @@ function benchDeeprankIsolated(m: BenchModel, threads: number, steps: number): R
   return JSON.parse(out.trim().split('\n').at(-1)!);
 }
 
-function benchPytorch(m: BenchModel, threads: number, steps: number): Record<string, unknown> | { skipped: string } {
+async function measureLatency(predictor: Predictor, m: BenchModel): Promise<Record<string, number>> {
+  const source = new RandomBatches({ ...m, batch: LATENCY.rows }, 1, 3);
+  const rows = new Int32Array(LATENCY.rows);
+  for (let i = 0; i < 20; i++) await predictor.predict(source, rows, { batchSize: LATENCY.rows });
+  const times: number[] = [];
+  for (let i = 0; i < LATENCY.requests; i++) {
+    const t0 = performance.now();
+    await predictor.predict(source, rows, { batchSize: LATENCY.rows });
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return { latency_p50_ms: percentile(times, 0.5), latency_p99_ms: percentile(times, 0.99) };
+}
+
+function benchPytorch(m: BenchModel, threads: number, steps: number, extra: readonly string[] = []): Record<string, unknown> | { skipped: string } {
   const python = '/usr/bin/python3';
   const script = join(repoRoot, 'bench', 'reference.py');
   if (!existsSync(python)) return { skipped: 'no /usr/bin/python3 (install Debian python3-torch)' };
   try {
-    const out = execFileSync(python, [script, '--model', m.name, '--threads', String(threads), '--batch', String(m.batch), '--steps', String(steps)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const latency = m.name === LATENCY.model ? ['--latency', String(LATENCY.rows), '--requests', String(LATENCY.requests)] : [];
+    const out = execFileSync(python, [script, '--model', m.name, '--threads', String(threads), '--batch', String(m.batch), '--steps', String(steps), '--optimizer', m.optimizer, ...latency, ...extra], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     return JSON.parse(out.trim().split('\n').at(-1)!);
   } catch (error) {
     const e = error as { status?: number; stdout?: string; stderr?: string };
@@ -137,10 +172,13 @@ for (const name of values.models!.split(',')) {
   if (!m) throw new Error(`unknown bench model ${name}; one of ${MODELS.map((x) => x.name).join(', ')}`);
   for (const threads of values.threads!.split(',').map(Number)) {
     for (let run = 0; run < Number(values.runs); run++) {
-      const deeprank = benchDeeprankIsolated(m, threads, Number(values.steps));
-      const pytorch = values['no-reference'] ? { skipped: '--no-reference' } : benchPytorch(m, threads, Number(values.steps));
+      const steps = Math.min(Number(values.steps), m.maxSteps ?? Infinity);
+      const deeprank = benchDeeprankIsolated(m, threads, steps);
+      const pytorch = values['no-reference'] ? { skipped: '--no-reference' } : benchPytorch(m, threads, steps);
+      // PyTorch with sparse gradients too, for honesty: most users run the dense default.
+      const pytorchSparse = m.name === 'embedding-heavy' && !values['no-reference'] ? { pytorch_sparse: benchPytorch(m, threads, steps, ['--sparse']) } : {};
       const ratio = (key: string) => ('skipped' in pytorch ? null : deeprank[key]! / (pytorch[key] as number));
-      const row = { model: m.name, threads, run, deeprank, pytorch, train_ratio: ratio('train_samples_per_s'), infer_ratio: ratio('infer_samples_per_s') };
+      const row = { model: m.name, threads, run, deeprank, pytorch, ...pytorchSparse, train_ratio: ratio('train_samples_per_s'), infer_ratio: ratio('infer_samples_per_s') };
       if ('skipped' in pytorch) console.error(`PyTorch reference skipped: ${pytorch.skipped}`);
       console.log(JSON.stringify(row));
       results.push(row);

@@ -132,7 +132,8 @@ export class Trainer {
 
     const rng = new Random(this.config.seed);
     let state: CheckpointState = { epoch: 0, step: 0, rng: rng.getState(), history: [], bestEpoch: 0, bestValue: null, waited: 0 };
-    let best = this.model.params.snapshot();
+    // A copy of every weight only when early stopping may restore it: for large tables it is most of the memory.
+    let best: Map<string, Float32Array> | undefined;
     if (resume && checkpointDir && existsSync(join(checkpointDir, 'checkpoint.bin'))) {
       state = await this.loadCheckpoint(checkpointDir);
       rng.setState(state.rng);
@@ -187,7 +188,7 @@ export class Trainer {
       if (checkpointDir) await this.saveCheckpoint(checkpointDir, state);
       if (stop) break;
     }
-    if (watched && state.bestValue !== null) this.model.params.restore(best);
+    if (best) this.model.params.restore(best);
     const bestRecord = state.history.find((h) => h.epoch === state.bestEpoch);
     const result: TrainResult = { history: state.history, bestEpoch: state.bestEpoch, best: bestRecord?.validation ?? {} };
     await session.release();
