@@ -27,7 +27,12 @@ Performance notes (2-vCPU bench VM):
     meaningful comparison use OpenBLAS, e.g. install libopenblas0-openmp, or
     LD_LIBRARY_PATH=<dir containing OpenBLAS's libblas.so.3>.
   * --threads N also sets OMP/OPENBLAS/MKL/BLIS_NUM_THREADS before torch is
-    loaded, so a pthread OpenBLAS cannot oversubscribe the cores.
+    loaded. With a pthread OpenBLAS (libopenblas0-pthread) the script also
+    defaults OMP_WAIT_POLICY=passive: otherwise torch's spinning OpenMP
+    workers compete with OpenBLAS's threads and 2 threads run ~2x slower
+    than 1. With an OpenMP OpenBLAS (libopenblas0-openmp, the best option
+    measured) the default active policy is kept, because passive costs
+    ~30-50% there. An OMP_WAIT_POLICY already in the environment is respected.
   * glibc malloc is tuned (mallopt: fixed 32 MiB mmap threshold, no trimming)
     so per-step activation/gradient buffers are reused instead of being
     mmap'ed and page-faulted every step; --no-malloc-tuning turns this off.
@@ -57,10 +62,30 @@ def _prescan_threads(argv):
     return None
 
 
+def _blas_threading():
+    """Threading model of the libblas.so.3 that torch will link: 'pthreads',
+    'openmp' or 'sequential' for OpenBLAS, None for anything else. Loading it
+    here, before torch, is harmless: torch then reuses the same library."""
+    try:
+        import ctypes
+
+        fn = getattr(ctypes.CDLL("libblas.so.3"), "openblas_get_parallel", None)
+        return {0: "sequential", 1: "pthreads", 2: "openmp"}.get(fn()) if fn else None
+    except (OSError, AttributeError):
+        return None
+
+
 _threads = _prescan_threads(sys.argv[1:])
 if _threads is not None:
     for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS"):
         os.environ[_var] = _threads
+BLAS_THREADING = _blas_threading()
+if BLAS_THREADING == "pthreads":
+    # A pthread OpenBLAS runs its own worker threads next to torch's OpenMP
+    # pool; with the default (active) wait policy the spinning OpenMP workers
+    # steal the cores from OpenBLAS and 2 threads end up slower than 1.
+    # Must be set before libgomp is loaded (i.e. before torch).
+    os.environ.setdefault("OMP_WAIT_POLICY", "passive")
 
 try:
     import torch
@@ -162,18 +187,21 @@ def tune_malloc():
 def loaded_blas():
     """Real path of the BLAS implementation mapped into this process (Linux)."""
     try:
-        paths = []
+        paths, libblas_real = [], set()
         with open("/proc/self/maps") as f:
             for line in f:
                 path = line.split()[-1]
                 name = os.path.basename(path).lower()
                 if path.startswith("/") and ("blas" in name or "blis" in name or "mkl" in name):
                     real = os.path.realpath(path)
+                    if name.startswith("libblas.so"):
+                        libblas_real.add(real)
                     if real not in paths:
                         paths.append(real)
-        # prefer the implementation (libopenblas*, libblis*) over a libblas.so shim
+        # torch links libblas.so.3, so whatever that resolves to is what it
+        # calls (another BLAS may be mapped too, e.g. pulled in by liblapack)
         for p in paths:
-            if not os.path.basename(p).startswith("libblas."):
+            if p in libblas_real:
                 return p
         return paths[0] if paths else None
     except OSError:
@@ -275,6 +303,8 @@ def main(argv=None):
         "sparse": args.sparse,
         "param_bytes": param_bytes,
         "blas": blas,
+        "blas_threading": BLAS_THREADING,
+        "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
         "malloc_tuned": malloc_tuned,
     }
 
