@@ -13,6 +13,8 @@ import { BATCH, BuildContext, type BuildMode } from '../layers/build-context.js'
 import { FeatureInputs } from '../models/feature-inputs.js';
 import { modelDefinition } from '../models/registry.js';
 import { ConfigError } from '../errors.js';
+import { z } from 'zod';
+import { parseWithSchema } from '../data/data-config.js';
 
 export interface ModelSpec {
   type: string;
@@ -50,16 +52,17 @@ export class RankingModel {
     if (!spec.tasks.some((t) => t.name === head.task)) throw new ConfigError(`head task '${head.task}' is not among the feature spec's tasks`);
   }
 
-  /** Validate a user's model section and fill its defaults. */
-  static parseModelSpec(type: string, config: unknown): ModelSpec {
-    const definition = modelDefinition(type);
-    const parsed = definition.schema.safeParse(config ?? {});
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      const path = ['model', ...issue.path.map(String)].join('.');
-      throw new ConfigError(`${issue.message}`, { field: path });
+  /** Validate a user's model section and fill its defaults; errors name `file` and the `model.` field path. */
+  static parseModelSpec(type: string, config: unknown, file?: string): ModelSpec {
+    let definition;
+    try {
+      definition = modelDefinition(type);
+    } catch (error) {
+      if (error instanceof ConfigError && file) throw new ConfigError(error.message, { ...error.location, file });
+      throw error;
     }
-    return { type, config: parsed.data as Record<string, unknown> };
+    const { model } = parseWithSchema(z.object({ model: definition.schema }), { model: config ?? {} }, file);
+    return { type, config: model as Record<string, unknown> };
   }
 
   build(mode: BuildMode, floatType: FloatType = 'float32'): BuiltGraph {

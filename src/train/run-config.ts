@@ -9,7 +9,6 @@ import { z } from 'zod';
 import { parsePipelineConfig, parseWithSchema, type PipelineConfig } from '../data/data-config.js';
 import { ConfigError } from '../errors.js';
 import { needsGroups } from '../metrics/index.js';
-import { modelDefinition } from '../models/registry.js';
 import { RankingModel, type ModelSpec } from './ranking-model.js';
 import { TrainConfigSchema, type TrainConfig } from './train-config.js';
 
@@ -37,15 +36,7 @@ export function parseRunConfig(value: unknown, file?: string): RunConfig {
   const { data, label, labels, features } = top;
   const pipeline = parsePipelineConfig({ data, features, ...(label !== undefined ? { label } : {}), ...(labels !== undefined ? { labels } : {}) }, file);
   const { type, ...hyper } = top.model;
-  let model: ModelSpec;
-  try {
-    // The model's own schema, checked with the config's messages and field paths first.
-    parseWithSchema(z.object({ model: modelDefinition(type).schema }), { model: hyper }, file);
-    model = RankingModel.parseModelSpec(type, hyper);
-  } catch (error) {
-    if (error instanceof ConfigError) throw new ConfigError(error.message, { ...error.location, ...(file ? { file } : {}) });
-    throw error;
-  }
+  const model = RankingModel.parseModelSpec(type, hyper, file);
   const trainSchema = TrainConfigSchema.prefault({}).superRefine((train, ctx) => checkTrainAgainstData(train, pipeline, ctx));
   const { train } = parseWithSchema(z.object({ train: trainSchema }), { train: top.train ?? {} }, file);
   return { pipeline, model, train, ...(top.output ? { output: top.output } : {}) };
