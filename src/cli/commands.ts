@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { FeaturePipeline } from '../data/feature-pipeline.js';
 import { loadWithPipeline } from '../data/load-dataset.js';
 import { ConfigError, DataError } from '../errors.js';
-import { evaluateMetric, needsGroups } from '../metrics/index.js';
+import { needsGroups } from '../metrics/index.js';
 import { loadModel } from '../train/model-artifact.js';
 import { Predictor } from '../train/predict.js';
 import type { RankingModel } from '../train/ranking-model.js';
@@ -72,10 +72,8 @@ export async function evalCommand(options: { model: string; data: string; metric
   };
   const { model, data, predictor } = await scoreFile(options.model, options.data, true, options.threads, checkGroupBy);
   const metrics = requested ?? defaultMetrics(model.head.kind);
-  const scored = await predictor.predict(data.source, data.rows, { task: model.head.task, ...(grouped ? { groupBy: options.groupBy! } : {}) });
+  const out = await predictor.evaluate(data.source, data.rows, { task: model.head.task, metrics, ...(grouped ? { groupBy: options.groupBy! } : {}) });
   await predictor.release();
-  const out: Record<string, number> = {};
-  for (const name of metrics) out[name] = evaluateMetric(name, { labels: scored.labels!, scores: scored.predictions, ...(scored.groups ? { groups: scored.groups } : {}) });
   console.log(JSON.stringify({ model: options.model, data: options.data, rows: data.rows.length, metrics: out }, null, 2));
   return out;
 }

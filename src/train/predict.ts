@@ -4,6 +4,7 @@ import { OnnxSession, defaultThreads } from '../engine/runtime.js';
 import { BatchFeeder } from './batch-feeder.js';
 import type { RankingModel } from './ranking-model.js';
 import { ConfigError } from '../errors.js';
+import { evaluateMetric, needsGroups } from '../metrics/index.js';
 
 export interface BatchSource {
   readonly numRows: number;
@@ -49,6 +50,15 @@ export class Predictor {
       offset += batch.size;
     }
     return { predictions, ...(labels ? { labels } : {}), ...(groups ? { groups } : {}) };
+  }
+
+  /** `metrics` of `task` over `rows`; grouped metrics (gauc, ndcg@K, ...) group by feature `groupBy`. */
+  async evaluate(source: BatchSource, rows: Int32Array, { task, metrics, groupBy }: { task: string; metrics: readonly string[]; groupBy?: string }): Promise<Record<string, number>> {
+    const grouped = metrics.some(needsGroups);
+    const scored = await this.predict(source, rows, { task, ...(grouped && groupBy !== undefined ? { groupBy } : {}) });
+    const out: Record<string, number> = {};
+    for (const name of metrics) out[name] = evaluateMetric(name, { labels: scored.labels!, scores: scored.predictions, ...(scored.groups ? { groups: scored.groups } : {}) });
+    return out;
   }
 
   release(): Promise<void> {

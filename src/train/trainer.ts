@@ -12,7 +12,7 @@ import { OnnxSession, defaultThreads } from '../engine/runtime.js';
 import type { EmbeddingTable } from '../engine/parameter-store.js';
 import { readTensorFile, writeTensorFile, type NamedTensor } from '../engine/tensor-file.js';
 import { ArtifactError, ConfigError, DataError } from '../errors.js';
-import { evaluateMetric, higherIsBetter, needsGroups } from '../metrics/index.js';
+import { higherIsBetter, needsGroups } from '../metrics/index.js';
 import { Random } from '../util/random.js';
 import { BatchFeeder, lookupIds } from './batch-feeder.js';
 import { createOptimizer, type Optimizer } from './optimizers.js';
@@ -104,15 +104,8 @@ export class Trainer {
     const own = predictor ?? (await Predictor.create(this.model, this.threads));
     const grouped = this.metrics.some(needsGroups);
     if (grouped && !this.config.groupBy) throw new ConfigError(`metrics ${this.metrics.filter(needsGroups).join(', ')} need train.groupBy`, { field: 'train.groupBy' });
-    const scored = await own.predict(split.source, split.rows, {
-      task: this.model.head.task,
-      ...(grouped ? { groupBy: this.config.groupBy! } : {}),
-    });
+    const out = await own.evaluate(split.source, split.rows, { task: this.model.head.task, metrics: this.metrics, ...(this.config.groupBy ? { groupBy: this.config.groupBy } : {}) });
     if (!predictor) await own.release();
-    const out: Record<string, number> = {};
-    for (const name of this.metrics) {
-      out[name] = evaluateMetric(name, { labels: scored.labels!, scores: scored.predictions, ...(scored.groups ? { groups: scored.groups } : {}) });
-    }
     return out;
   }
 
