@@ -119,7 +119,8 @@ function unary(name: string, vjp?: (x: Sym, y: Sym, g: Sym) => Sym): OpDef {
 }
 
 const Neg = unary('Neg', (_x, _y, g) => neg(g));
-const Relu = unary('Relu', (_x, y, g) => where(greater(y, zerosScalar(y)), g, zerosScalar(g)));
+// g·[y > 0] as Greater, Cast, Mul: ONNX Runtime runs these vectorised on every thread, while Where with a broadcast scalar (and Sign) runs several times slower.
+const Relu = unary('Relu', (_x, y, g) => mul(g, cast(greater(y, zerosScalar(y)), y.dtype)));
 const Sigmoid = unary('Sigmoid', (_x, y, g) => mul(g, mul(y, sub(onesScalar(y), y))));
 const Tanh = unary('Tanh', (_x, y, g) => mul(g, sub(onesScalar(y), mul(y, y))));
 const Exp = unary('Exp', (_x, y, g) => mul(g, y));

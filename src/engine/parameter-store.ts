@@ -62,6 +62,11 @@ function fill(data: Float32Array, shape: readonly number[], init: Initializer, r
   }
 }
 
+/** Weights live in shared memory: the trainer's helper threads update them in place. */
+function sharedFloat32(size: number): Float32Array {
+  return new Float32Array(new SharedArrayBuffer(size * 4));
+}
+
 export class ParameterStore {
   readonly dense = new Map<string, DenseParam>();
   readonly tables = new Map<string, EmbeddingTable>();
@@ -78,7 +83,7 @@ export class ParameterStore {
       if (existing.shape.join() !== shape.join()) throw new ArtifactError(`parameter '${name}' has shape [${existing.shape}], the model asks for [${shape}]`);
       return existing;
     }
-    const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+    const data = sharedFloat32(shape.reduce((a, b) => a * b, 1));
     fill(data, shape, init, this.rng);
     const param = { name, shape: [...shape], data, l2 };
     this.dense.set(name, param);
@@ -91,7 +96,7 @@ export class ParameterStore {
       if (existing.rows !== rows || existing.dim !== dim) throw new ArtifactError(`embedding '${name}' is ${existing.rows}x${existing.dim}, the model asks for ${rows}x${dim}`);
       return existing;
     }
-    const data = new Float32Array(rows * dim);
+    const data = sharedFloat32(rows * dim);
     fill(data, [rows, dim], init, this.rng);
     const table = { name, rows, dim, data };
     this.tables.set(name, table);

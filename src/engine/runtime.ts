@@ -27,12 +27,17 @@ export function defaultThreads(): number {
 export class OnnxSession {
   private constructor(private readonly session: ort.InferenceSession) {}
 
-  static async create(model: Uint8Array, { threads = defaultThreads() } = {}): Promise<OnnxSession> {
+  /**
+   * `spin: false` when other threads of ours work between runs (the trainer's row-update helpers):
+   * ONNX Runtime's idle workers would otherwise spin on the cores those helpers need.
+   */
+  static async create(model: Uint8Array, { threads = defaultThreads(), spin = true } = {}): Promise<OnnxSession> {
     const session = await ort.InferenceSession.create(model, {
       intraOpNumThreads: threads,
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
+      extra: { session: { intra_op: { allow_spinning: spin ? '1' : '0' } } },
     });
     return new OnnxSession(session);
   }

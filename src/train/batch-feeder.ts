@@ -70,7 +70,10 @@ export class BatchFeeder {
       if (input.kind === 'param') {
         const t = this.params.dense.get(input.name) ?? this.params.state.get(input.name);
         if (!t) throw new ArtifactError(`no value for weight '${input.name}'`);
-        feeds[input.name] = { data: t.data, shape: t.shape };
+        // ONNX Runtime takes no SharedArrayBuffer: shared weights are fed through a private copy.
+        const data = t.data.buffer instanceof SharedArrayBuffer ? this.buffer(input.name, t.data.length) : t.data;
+        if (data !== t.data) data.set(t.data);
+        feeds[input.name] = { data, shape: t.shape };
       }
     }
     if (this.labelTask !== undefined && graph.findInput('label')) {

@@ -21,25 +21,36 @@ export const OptimizerConfigSchema = z
   .strict();
 export type OptimizerConfig = z.output<typeof OptimizerConfigSchema>;
 
+/** Float32Arrays over a SharedArrayBuffer when helper threads must update them too. */
+export function float32(size: number, shared: boolean): Float32Array {
+  return new Float32Array(shared ? new SharedArrayBuffer(size * 4) : new ArrayBuffer(size * 4));
+}
+
+/** The row list of a dense tensor: its whole data is row 0. */
+export const WHOLE: readonly number[] = [0];
+
 export interface Optimizer {
   readonly config: OptimizerConfig;
   /** Slot arrays a parameter of `size` values needs (Adam: m and v). */
-  createSlots(size: number): Float32Array[];
+  createSlots(size: number, shared?: boolean): Float32Array[];
   /**
-   * Update param[offset .. offset+length) from grad[gradOffset ..), scaled by `gradScale` (clipping),
-   * with coupled L2 `l2`. `step` is the 1-based global step (Adam's bias correction).
+   * One step over rows of `param` viewed as [*, width]: row rows[s] moves by grad[s·width ..
+   * +width) for s < count, scaled by `gradScale` (clipping), with coupled L2 `l2`. A dense tensor
+   * is one row as wide as itself (WHOLE); a table's touched rows are rows of its dim. `step` is
+   * the 1-based global step (Adam's bias correction). Per-step constants are computed once per
+   * call, not per row: with thousands of 32-wide rows that was most of the time.
    */
-  update(param: Float32Array, offset: number, length: number, grad: Float32Array, gradOffset: number, slots: Float32Array[], step: number, l2: number, gradScale: number): void;
+  update(param: Float32Array, rows: ArrayLike<number>, count: number, width: number, grad: Float32Array, slots: Float32Array[], step: number, l2: number, gradScale: number): void;
 }
 
 class Adam implements Optimizer {
   constructor(readonly config: OptimizerConfig) {}
 
-  createSlots(size: number): Float32Array[] {
-    return [new Float32Array(size), new Float32Array(size)];
+  createSlots(size: number, shared = false): Float32Array[] {
+    return [float32(size, shared), float32(size, shared)];
   }
 
-  update(p: Float32Array, offset: number, length: number, grad: Float32Array, gradOffset: number, slots: Float32Array[], step: number, l2: number, gradScale: number): void {
+  update(p: Float32Array, rows: ArrayLike<number>, count: number, width: number, grad: Float32Array, slots: Float32Array[], step: number, l2: number, gradScale: number): void {
     const { learningRate, beta1, beta2, epsilon, weightDecay } = this.config;
     const m = slots[0]!;
     const v = slots[1]!;
@@ -47,36 +58,43 @@ class Adam implements Optimizer {
     const decay = 1 - learningRate * weightDecay;
     const c1 = 1 - beta1;
     const c2 = 1 - beta2;
-    const end = offset + length;
-    // The hot loop of training: plain indexed Float32Array reads and writes, nothing allocated.
-    for (let k = offset, j = gradOffset; k < end; k++, j++) {
-      const pk = p[k]!;
-      const g = grad[j]! * gradScale + l2 * pk;
-      const mk = beta1 * m[k]! + c1 * g;
-      const vk = beta2 * v[k]! + c2 * g * g;
-      m[k] = mk;
-      v[k] = vk;
-      p[k] = pk * decay - (stepSize * mk) / (Math.sqrt(vk) + epsilon);
+    for (let s = 0; s < count; s++) {
+      const start = rows[s]! * width;
+      const end = start + width;
+      // The hot loop of training: plain indexed Float32Array reads and writes, nothing allocated.
+      for (let k = start, j = s * width; k < end; k++, j++) {
+        const pk = p[k]!;
+        const g = grad[j]! * gradScale + l2 * pk;
+        const mk = beta1 * m[k]! + c1 * g;
+        const vk = beta2 * v[k]! + c2 * g * g;
+        m[k] = mk;
+        v[k] = vk;
+        p[k] = pk * decay - (stepSize * mk) / (Math.sqrt(vk) + epsilon);
+      }
     }
   }
-
 }
 
 class Adagrad implements Optimizer {
   constructor(readonly config: OptimizerConfig) {}
 
-  createSlots(size: number): Float32Array[] {
-    return [new Float32Array(size).fill(this.config.initialAccumulator)];
+  createSlots(size: number, shared = false): Float32Array[] {
+    return [float32(size, shared).fill(this.config.initialAccumulator)];
   }
 
-  update(p: Float32Array, offset: number, length: number, grad: Float32Array, gradOffset: number, [acc]: Float32Array[], _step: number, l2: number, gradScale: number): void {
+  update(p: Float32Array, rows: ArrayLike<number>, count: number, width: number, grad: Float32Array, [acc]: Float32Array[], _step: number, l2: number, gradScale: number): void {
     const { learningRate, epsilon, weightDecay } = this.config;
     const decay = 1 - learningRate * weightDecay;
-    for (let i = 0; i < length; i++) {
-      const k = offset + i;
-      const g = grad[gradOffset + i]! * gradScale + l2 * p[k]!;
-      const a = (acc![k] = acc![k]! + g * g);
-      p[k] = p[k]! * decay - (learningRate * g) / (Math.sqrt(a) + epsilon);
+    const a = acc!;
+    for (let s = 0; s < count; s++) {
+      const start = rows[s]! * width;
+      const end = start + width;
+      for (let k = start, j = s * width; k < end; k++, j++) {
+        const pk = p[k]!;
+        const g = grad[j]! * gradScale + l2 * pk;
+        const ak = (a[k] = a[k]! + g * g);
+        p[k] = pk * decay - (learningRate * g) / (Math.sqrt(ak) + epsilon);
+      }
     }
   }
 }
@@ -84,19 +102,22 @@ class Adagrad implements Optimizer {
 class Sgd implements Optimizer {
   constructor(readonly config: OptimizerConfig) {}
 
-  createSlots(size: number): Float32Array[] {
-    return this.config.momentum > 0 ? [new Float32Array(size)] : [];
+  createSlots(size: number, shared = false): Float32Array[] {
+    return this.config.momentum > 0 ? [float32(size, shared)] : [];
   }
 
-  update(p: Float32Array, offset: number, length: number, grad: Float32Array, gradOffset: number, slots: Float32Array[], _step: number, l2: number, gradScale: number): void {
+  update(p: Float32Array, rows: ArrayLike<number>, count: number, width: number, grad: Float32Array, slots: Float32Array[], _step: number, l2: number, gradScale: number): void {
     const { learningRate, momentum, weightDecay } = this.config;
     const decay = 1 - learningRate * weightDecay;
     const velocity = slots[0];
-    for (let i = 0; i < length; i++) {
-      const k = offset + i;
-      const g = grad[gradOffset + i]! * gradScale + l2 * p[k]!;
-      const step = velocity ? (velocity[k] = momentum * velocity[k]! + g) : g;
-      p[k] = p[k]! * decay - learningRate * step;
+    for (let s = 0; s < count; s++) {
+      const start = rows[s]! * width;
+      const end = start + width;
+      for (let k = start, j = s * width; k < end; k++, j++) {
+        const g = grad[j]! * gradScale + l2 * p[k]!;
+        const step = velocity ? (velocity[k] = momentum * velocity[k]! + g) : g;
+        p[k] = p[k]! * decay - learningRate * step;
+      }
     }
   }
 }

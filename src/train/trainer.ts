@@ -9,13 +9,13 @@ import { existsSync } from 'node:fs';
 import type { Batch } from '../data/batch.js';
 import type { EmbeddingLookup, StateUpdate } from '../layers/build-context.js';
 import { OnnxSession, defaultThreads } from '../engine/runtime.js';
-import type { EmbeddingTable } from '../engine/parameter-store.js';
 import { readTensorFile, writeTensorFile, type NamedTensor } from '../engine/tensor-file.js';
 import { ArtifactError, ConfigError, DataError } from '../errors.js';
 import { higherIsBetter, needsGroups } from '../metrics/index.js';
 import { Random } from '../util/random.js';
 import { BatchFeeder, lookupIds } from './batch-feeder.js';
 import { createOptimizer, type Optimizer } from './optimizers.js';
+import { UpdatePool } from './update-pool.js';
 import { Predictor, type BatchSource } from './predict.js';
 import type { RankingModel } from './ranking-model.js';
 import type { TrainConfig } from './train-config.js';
@@ -87,10 +87,11 @@ export class Trainer {
     this.metricNames = [...(config.metrics ?? defaultMetrics(model.head.kind))];
   }
 
+  /** Optimizer slots of parameter `name`, shared with the update threads. */
   private slotsFor(name: string, size: number): Float32Array[] {
     let s = this.slots.get(name);
     if (!s) {
-      s = this.optimizer.createSlots(size);
+      s = this.optimizer.createSlots(size, true);
       this.slots.set(name, s);
     }
     return s;
@@ -117,7 +118,7 @@ export class Trainer {
     if (watched && !this.metricNames.includes(watched)) this.metricNames.push(watched);
 
     const { bytes, built } = this.model.trainingGraph();
-    const session = await OnnxSession.create(bytes, { threads: this.threads });
+    const session = await OnnxSession.create(bytes, { threads: this.threads, spin: this.threads === 1 });
     const feeder = new BatchFeeder(built.ctx, this.model.params, this.model.spec.numeric.length, this.model.head.task);
     const predictor = validation ? await Predictor.create(this.model, this.threads) : undefined;
     const denseNames = built.graph.inputs.filter((i) => i.kind === 'param' && this.model.params.dense.has(i.name)).map((i) => i.name);
@@ -133,53 +134,57 @@ export class Trainer {
       if (existsSync(join(checkpointDir, 'best.bin'))) best = new Map([...(await readTensorFile(join(checkpointDir, 'best.bin'))).tensors].map(([k, t]) => [k, t.data]));
     }
 
-    const sparse = new SparseAccumulator();
+    const pool = this.updatePool(built.ctx.lookups, denseNames);
     const stepsPerEpoch = Math.ceil(train.rows.length / batchSize);
     const better = (a: number, b: number) => (higherIsBetter(watched!) ? a > b + earlyStopping!.minDelta : a < b - earlyStopping!.minDelta);
 
-    for (let epoch = state.epoch + 1; epoch <= epochs; epoch++) {
-      const order = train.rows.slice();
-      rng.shuffle(order);
-      const started = performance.now();
-      let lossSum = 0;
-      let seen = 0;
-      let stepInEpoch = 0;
-      for (const batch of train.source.batches(order, batchSize)) {
-        state.step++;
-        stepInEpoch++;
-        const out = await session.run(feeder.feeds(batch, rng), fetches);
-        const loss = (out.loss as Float32Array)[0]!;
-        if (!Number.isFinite(loss)) throw new DataError(`training loss became ${loss} at epoch ${epoch}, step ${stepInEpoch}; lower the learning rate or check the features for extreme values`);
-        this.applyUpdates(out as Record<string, Float32Array>, denseNames, built.ctx.lookups, built.ctx.stateUpdates, batch, sparse, state.step);
-        lossSum += loss * batch.size;
-        seen += batch.size;
-        this.callbacks.onStep?.({ epoch, epochs, step: stepInEpoch, stepsPerEpoch, loss: lossSum / seen, samplesPerSecond: seen / ((performance.now() - started) / 1000) });
-      }
-      const seconds = (performance.now() - started) / 1000;
-      const record: EpochRecord = { epoch, trainLoss: lossSum / seen, validation: validation ? await this.evaluate(validation, predictor) : {}, seconds, samplesPerSecond: seen / seconds };
-      state.history.push(record);
-      state.epoch = epoch;
-      this.callbacks.onEpoch?.(record);
-
-      let stop = false;
-      if (watched) {
-        const value = record.validation[watched]!;
-        if (state.bestValue === null || better(value, state.bestValue)) {
-          state.bestValue = value;
-          state.bestEpoch = epoch;
-          state.waited = 0;
-          best = this.model.params.snapshot();
-          if (checkpointDir) await writeTensorFile(join(checkpointDir, 'best.bin'), new Map([...best].map(([k, data]) => [k, { shape: [data.length], data }])));
-        } else {
-          // Keras semantics: stop once `patience` epochs in a row brought no improvement.
-          stop = ++state.waited >= earlyStopping!.patience;
+    try {
+      for (let epoch = state.epoch + 1; epoch <= epochs; epoch++) {
+        const order = train.rows.slice();
+        rng.shuffle(order);
+        const started = performance.now();
+        let lossSum = 0;
+        let seen = 0;
+        let stepInEpoch = 0;
+        for (const batch of train.source.batches(order, batchSize)) {
+          state.step++;
+          stepInEpoch++;
+          const out = await session.run(feeder.feeds(batch, rng), fetches);
+          const loss = (out.loss as Float32Array)[0]!;
+          if (!Number.isFinite(loss)) throw new DataError(`training loss became ${loss} at epoch ${epoch}, step ${stepInEpoch}; lower the learning rate or check the features for extreme values`);
+          this.applyUpdates(out as Record<string, Float32Array>, denseNames, built.ctx.lookups, built.ctx.stateUpdates, batch, pool, state.step);
+          lossSum += loss * batch.size;
+          seen += batch.size;
+          this.callbacks.onStep?.({ epoch, epochs, step: stepInEpoch, stepsPerEpoch, loss: lossSum / seen, samplesPerSecond: seen / ((performance.now() - started) / 1000) });
         }
-      } else {
-        state.bestEpoch = epoch;
+        const seconds = (performance.now() - started) / 1000;
+        const record: EpochRecord = { epoch, trainLoss: lossSum / seen, validation: validation ? await this.evaluate(validation, predictor) : {}, seconds, samplesPerSecond: seen / seconds };
+        state.history.push(record);
+        state.epoch = epoch;
+        this.callbacks.onEpoch?.(record);
+
+        let stop = false;
+        if (watched) {
+          const value = record.validation[watched]!;
+          if (state.bestValue === null || better(value, state.bestValue)) {
+            state.bestValue = value;
+            state.bestEpoch = epoch;
+            state.waited = 0;
+            best = this.model.params.snapshot();
+            if (checkpointDir) await writeTensorFile(join(checkpointDir, 'best.bin'), new Map([...best].map(([k, data]) => [k, { shape: [data.length], data }])));
+          } else {
+            // Keras semantics: stop once `patience` epochs in a row brought no improvement.
+            stop = ++state.waited >= earlyStopping!.patience;
+          }
+        } else {
+          state.bestEpoch = epoch;
+        }
+        state.rng = rng.getState();
+        if (checkpointDir) await this.saveCheckpoint(checkpointDir, state);
+        if (stop) break;
       }
-      state.rng = rng.getState();
-      if (checkpointDir) await this.saveCheckpoint(checkpointDir, state);
-      if (stop) break;
+    } finally {
+      await pool.close();
     }
     if (best) this.model.params.restore(best);
     const bestRecord = state.history.find((h) => h.epoch === state.bestEpoch);
@@ -189,46 +194,51 @@ export class Trainer {
     return result;
   }
 
+  /** Threads for the optimizer: every table a lookup reads and every dense weight, with their slots. */
+  private updatePool(lookups: readonly EmbeddingLookup[], denseNames: readonly string[]): UpdatePool {
+    const params = this.model.params;
+    const names = [...new Set(lookups.map((l) => l.table))];
+    const tables = names.map((name) => {
+      const t = params.tables.get(name)!;
+      return { rows: t.rows, dim: t.dim, data: t.data, slots: this.slotsFor(name, t.data.length) };
+    });
+    const dense = denseNames.map((name) => {
+      const p = params.dense.get(name)!;
+      return { data: p.data, slots: this.slotsFor(name, p.data.length), l2: p.l2 ?? this.config.l2 };
+    });
+    const shapes = lookups.map((l) => ({ table: names.indexOf(l.table), capacity: this.config.batchSize * (l.maxLength ?? 1), masked: l.maxLength !== undefined }));
+    return new UpdatePool({ optimizer: this.config.optimizer, embeddingL2: this.config.embeddingL2, tables, dense }, shapes, this.threads);
+  }
+
   private applyUpdates(
     out: Record<string, Float32Array>,
     denseNames: readonly string[],
     lookups: readonly EmbeddingLookup[],
     stateUpdates: readonly StateUpdate[],
     batch: Batch,
-    sparse: SparseAccumulator,
+    pool: UpdatePool,
     step: number,
   ): void {
-    const params = this.model.params;
-    sparse.reset();
-    for (const lookup of lookups) {
-      const table = params.tables.get(lookup.table)!;
+    lookups.forEach((lookup, l) => {
       const { ids, mask } = lookupIds(batch, lookup);
-      const count = lookup.maxLength === undefined ? batch.size : batch.size * lookup.maxLength;
-      sparse.add(table, ids, mask, count, out[`grad/${lookup.input}`]!);
-    }
-    let scale = 1;
-    if (this.config.clipNorm !== undefined) {
-      let squared = sparse.squaredNorm();
-      for (const name of denseNames) for (const g of out[`grad/${name}`]!) squared += g * g;
-      const norm = Math.sqrt(squared);
-      if (norm > this.config.clipNorm) scale = this.config.clipNorm / norm;
-    }
-    for (const name of denseNames) {
-      const p = params.dense.get(name)!;
-      this.optimizer.update(p.data, 0, p.data.length, out[`grad/${name}`]!, 0, this.slotsFor(name, p.data.length), step, p.l2 ?? this.config.l2, scale);
-    }
-    sparse.apply((table, rows, grad) => {
-      const slots = this.slotsFor(table.name, table.data.length);
-      const dim = table.dim;
-      for (let slot = 0; slot < rows.length; slot++) {
-        this.optimizer.update(table.data, rows[slot]! * dim, dim, grad, slot * dim, slots, step, this.config.embeddingL2, scale);
-      }
+      pool.stage(l, ids, mask, out[`grad/${lookup.input}`]!, lookup.maxLength === undefined ? batch.size : batch.size * lookup.maxLength);
     });
-    for (const update of stateUpdates) {
-      const s = params.state.get(update.state)!;
-      const value = out[update.output]!;
-      for (let i = 0; i < s.data.length; i++) s.data[i] = update.momentum * s.data[i]! + (1 - update.momentum) * value[i]!;
+    denseNames.forEach((name, i) => pool.stageDense(i, out[`grad/${name}`]!));
+    // Batch-norm running statistics move on the main thread while the helpers update weights.
+    const updateState = () => {
+      for (const update of stateUpdates) {
+        const s = this.model.params.state.get(update.state)!;
+        const value = out[update.output]!;
+        for (let i = 0; i < s.data.length; i++) s.data[i] = update.momentum * s.data[i]! + (1 - update.momentum) * value[i]!;
+      }
+    };
+    const clipNorm = this.config.clipNorm;
+    if (clipNorm === undefined) {
+      pool.run('both', step, 1, updateState);
+      return;
     }
+    const norm = Math.sqrt(pool.run('accumulate', step, 1));
+    pool.run('apply', step, norm > clipNorm ? clipNorm / norm : 1, updateState);
   }
 
   private async saveCheckpoint(dir: string, state: CheckpointState): Promise<void> {
@@ -245,10 +255,9 @@ export class Trainer {
       if (name.startsWith('param/')) params.set(name.slice(6), t.data);
       else if (name.startsWith('slot/')) {
         const [, k, ...rest] = name.split('/');
-        const key = rest.join('/');
-        const list = this.slots.get(key) ?? [];
-        list[Number(k)] = t.data.slice();
-        this.slots.set(key, list);
+        const slot = this.slotsFor(rest.join('/'), t.data.length)[Number(k)];
+        if (!slot || slot.length !== t.data.length) throw new ArtifactError(`checkpoint slot '${name}' does not match this model's optimizer`, { file: join(dir, 'checkpoint.bin') });
+        slot.set(t.data);
       }
     }
     try {
@@ -257,60 +266,5 @@ export class Trainer {
       throw new ArtifactError(`checkpoint does not match this model: ${(error as Error).message}`, { file: join(dir, 'checkpoint.bin') });
     }
     return metadata as CheckpointState;
-  }
-}
-
-/**
- * Scatter-add of gathered-row gradients into one gradient per distinct table row, so a row used
- * by several samples (or several lookups sharing a table) gets one optimizer update per step.
- */
-class SparseAccumulator {
-  private readonly perTable = new Map<EmbeddingTable, { slotOf: Int32Array; rows: number[]; grad: Float32Array }>();
-
-  reset(): void {
-    for (const entry of this.perTable.values()) {
-      for (const r of entry.rows) entry.slotOf[r] = -1;
-      entry.rows.length = 0;
-    }
-  }
-
-  add(table: EmbeddingTable, ids: Int32Array, mask: Float32Array | undefined, count: number, grad: Float32Array): void {
-    let entry = this.perTable.get(table);
-    if (!entry) {
-      entry = { slotOf: new Int32Array(table.rows).fill(-1), rows: [], grad: new Float32Array(0) };
-      this.perTable.set(table, entry);
-    }
-    const dim = table.dim;
-    const needed = (entry.rows.length + count) * dim;
-    if (entry.grad.length < needed) {
-      const grown = new Float32Array(Math.max(needed, entry.grad.length * 2));
-      grown.set(entry.grad.subarray(0, entry.rows.length * dim));
-      entry.grad = grown;
-    }
-    for (let i = 0; i < count; i++) {
-      if (mask && mask[i] === 0) continue;
-      const r = ids[i]!;
-      let slot = entry.slotOf[r]!;
-      if (slot < 0) {
-        slot = entry.slotOf[r] = entry.rows.length;
-        entry.rows.push(r);
-        entry.grad.fill(0, slot * dim, (slot + 1) * dim);
-      }
-      const g = entry.grad;
-      const base = slot * dim;
-      const src = i * dim;
-      for (let d = 0; d < dim; d++) g[base + d] += grad[src + d]!;
-    }
-  }
-
-  squaredNorm(): number {
-    let s = 0;
-    for (const [table, { rows, grad }] of this.perTable) for (let i = 0; i < rows.length * table.dim; i++) s += grad[i]! * grad[i]!;
-    return s;
-  }
-
-  /** Hand each table its distinct rows and their summed gradients (row `rows[k]` at k * dim). */
-  apply(update: (table: EmbeddingTable, rows: readonly number[], grad: Float32Array) => void): void {
-    for (const [table, { rows, grad }] of this.perTable) update(table, rows, grad);
   }
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createOptimizer, OptimizerConfigSchema, type Optimizer, type OptimizerConfig } from '../../src/train/optimizers.js';
+import { createOptimizer, OptimizerConfigSchema, WHOLE, type Optimizer, type OptimizerConfig } from '../../src/train/optimizers.js';
 import { assertAllClose, assertClose } from './fixtures.js';
 
 function optimizer(config: Partial<OptimizerConfig>): Optimizer {
@@ -9,7 +9,7 @@ function optimizer(config: Partial<OptimizerConfig>): Optimizer {
 
 /** One call of `update` over a whole array: param, grad, slots, step, coupled l2, grad scale. */
 function step(opt: Optimizer, param: Float32Array, grad: readonly number[], slots: Float32Array[], t: number, l2 = 0, gradScale = 1): void {
-  opt.update(param, 0, param.length, Float32Array.from(grad), 0, slots, t, l2, gradScale);
+  opt.update(param, WHOLE, 1, param.length, Float32Array.from(grad), slots, t, l2, gradScale);
 }
 
 /** Textbook Adam in float64, Keras form: p -= lr·√(1-β2^t)/(1-β1^t) · m / (√v + ε). */
@@ -213,29 +213,37 @@ for (const config of [
   { type: 'adam' as const, learningRate: 0.1, weightDecay: 0.1 },
   { type: 'adagrad' as const, learningRate: 0.1, weightDecay: 0.1 },
 ]) {
-  test(`${config.type}${config.momentum ? ' with momentum' : ''}: updating a span touches only param[offset, offset+length) and its slots`, () => {
+  test(`${config.type}${config.momentum ? ' with momentum' : ''}: updating rows touches only those rows of param and slots, each as if alone`, () => {
     const opt = optimizer(config);
-    const before = Float32Array.from({ length: 10 }, (_, i) => 0.5 + i * 0.25);
+    const width = 3;
+    const before = Float32Array.from({ length: 7 * width }, (_, i) => 0.5 + i * 0.25);
     const p = before.slice();
-    const slots = opt.createSlots(10);
+    const slots = opt.createSlots(p.length);
     const slotsBefore = slots.map((s) => s.slice());
-    const grad = Float32Array.from({ length: 12 }, (_, i) => (i - 6) * 0.3 + 0.1);
-    // Two steps on the span [3, 7) reading grad[5 ..).
-    opt.update(p, 3, 4, grad, 5, slots, 1, 0.01, 0.5);
-    opt.update(p, 3, 4, grad, 5, slots, 2, 0.01, 0.5);
+    const grad = Float32Array.from({ length: 2 * width }, (_, i) => (i - 3) * 0.3 + 0.1);
+    // Two steps on rows 5 and 2 (in that order: grad row 0 belongs to param row 5).
+    const rows = Int32Array.from([5, 2]);
+    opt.update(p, rows, 2, width, grad, slots, 1, 0.01, 0.5);
+    opt.update(p, rows, 2, width, grad, slots, 2, 0.01, 0.5);
 
-    // The same rule on a standalone 4-value array gives the span's values.
-    const alone = before.slice(3, 7);
-    const aloneSlots = opt.createSlots(4);
-    opt.update(alone, 0, 4, grad.subarray(5, 9), 0, aloneSlots, 1, 0.01, 0.5);
-    opt.update(alone, 0, 4, grad.subarray(5, 9), 0, aloneSlots, 2, 0.01, 0.5);
-    assert.deepEqual([...p.subarray(3, 7)], [...alone]);
-    for (const k of [3, 4, 5, 6]) assert.notEqual(p[k], before[k], `param[${k}] inside the span did not move`);
-
-    for (const k of [0, 1, 2, 7, 8, 9]) {
-      assert.equal(p[k], before[k], `param[${k}] outside the span changed`);
-      slots.forEach((s, j) => assert.equal(s[k], slotsBefore[j]![k], `slot ${j}[${k}] outside the span changed`));
+    // The same rule on each row as a standalone array gives that row's values.
+    rows.forEach((row, s) => {
+      const alone = before.slice(row * width, (row + 1) * width);
+      const aloneSlots = opt.createSlots(width);
+      const g = grad.subarray(s * width, (s + 1) * width);
+      opt.update(alone, WHOLE, 1, width, g, aloneSlots, 1, 0.01, 0.5);
+      opt.update(alone, WHOLE, 1, width, g, aloneSlots, 2, 0.01, 0.5);
+      assert.deepEqual([...p.subarray(row * width, (row + 1) * width)], [...alone]);
+      slots.forEach((sl, j) => assert.deepEqual([...sl.subarray(row * width, (row + 1) * width)], [...aloneSlots[j]!]));
+    });
+    for (let k = 0; k < p.length; k++) {
+      const row = Math.floor(k / width);
+      if (row === 5 || row === 2) {
+        assert.notEqual(p[k], before[k], `param[${k}] of an updated row did not move`);
+        continue;
+      }
+      assert.equal(p[k], before[k], `param[${k}] outside the rows changed`);
+      slots.forEach((s, j) => assert.equal(s[k], slotsBefore[j]![k], `slot ${j}[${k}] outside the rows changed`));
     }
-    slots.forEach((s, j) => assert.deepEqual([...s.subarray(3, 7)], [...aloneSlots[j]!]));
   });
 }

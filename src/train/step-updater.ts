@@ -1,0 +1,144 @@
+/**
+ * The optimizer half of a training step, as one of T threads does it. Embedding rows: sum the
+ * gathered-row gradients of every lookup into one gradient per distinct table row (a row used by
+ * several samples, or by several lookups sharing a table, gets one update per step), then update
+ * those rows; thread k owns the rows r with r mod T = k. Dense weights: thread k updates the k-th
+ * of T equal slices of each. Every value's update reads the same numbers in the same order
+ * whichever thread does it, so the result does not depend on the thread count.
+ */
+import { createOptimizer, WHOLE, type Optimizer, type OptimizerConfig } from './optimizers.js';
+
+export interface SharedTable {
+  rows: number;
+  dim: number;
+  /** Over SharedArrayBuffers, so every thread updates the same numbers. */
+  data: Float32Array;
+  slots: Float32Array[];
+}
+
+/** One embedding lookup's step input: the ids it gathered, its padding mask and its row gradients. */
+export interface LookupStage {
+  table: number;
+  ids: Int32Array;
+  mask?: Float32Array;
+  grad: Float32Array;
+}
+
+export interface SharedDense {
+  /** Over SharedArrayBuffers, like tables. */
+  data: Float32Array;
+  slots: Float32Array[];
+  l2: number;
+}
+
+export interface UpdateLayout {
+  optimizer: OptimizerConfig;
+  embeddingL2: number;
+  tables: SharedTable[];
+  dense: SharedDense[];
+}
+
+/** Thread `part` of `parts`'s slice [start, end) of `size` values. */
+function slice(size: number, part: number, parts: number): [number, number] {
+  return [Math.floor((size * part) / parts), Math.floor((size * (part + 1)) / parts)];
+}
+
+class TableGradients {
+  /** Position of each table row in `rows`, -1 when the step has not touched it. */
+  readonly slotOf: Int32Array;
+  rows = new Int32Array(256);
+  grad: Float32Array;
+  count = 0;
+
+  constructor(
+    tableRows: number,
+    private readonly dim: number,
+  ) {
+    this.slotOf = new Int32Array(tableRows).fill(-1);
+    this.grad = new Float32Array(256 * dim);
+  }
+
+  reset(): void {
+    for (let s = 0; s < this.count; s++) this.slotOf[this.rows[s]!] = -1;
+    this.count = 0;
+  }
+
+  private grow(): void {
+    const rows = new Int32Array(this.rows.length * 2);
+    rows.set(this.rows);
+    this.rows = rows;
+    const grad = new Float32Array(this.grad.length * 2);
+    grad.set(this.grad);
+    this.grad = grad;
+  }
+
+  /** Add the gradients of lookup samples whose row this thread owns. */
+  add({ ids, mask, grad }: LookupStage, count: number, part: number, parts: number): void {
+    const dim = this.dim;
+    for (let i = 0; i < count; i++) {
+      const r = ids[i]!;
+      if (r % parts !== part || (mask !== undefined && mask[i] === 0)) continue;
+      let slot = this.slotOf[r]!;
+      if (slot < 0) {
+        if (this.count === this.rows.length) this.grow();
+        slot = this.slotOf[r] = this.count++;
+        this.rows[slot] = r;
+        this.grad.fill(0, slot * dim, (slot + 1) * dim);
+      }
+      const g = this.grad;
+      for (let d = 0, dst = slot * dim, src = i * dim; d < dim; d++) g[dst + d] += grad[src + d]!;
+    }
+  }
+
+  squaredNorm(): number {
+    let s = 0;
+    const g = this.grad;
+    for (let i = 0, n = this.count * this.dim; i < n; i++) s += g[i]! * g[i]!;
+    return s;
+  }
+}
+
+export class StepUpdater {
+  private readonly optimizer: Optimizer;
+  private readonly perTable: TableGradients[];
+
+  constructor(
+    private readonly layout: UpdateLayout,
+    /** This thread's share: rows r with r mod parts = part. */
+    private readonly part = 0,
+    private readonly parts = 1,
+  ) {
+    this.optimizer = createOptimizer(layout.optimizer);
+    this.perTable = layout.tables.map((t) => new TableGradients(t.rows, t.dim));
+  }
+
+  /**
+   * Sum this thread's rows of every lookup (`counts[l]` samples of lookup l); returns the squared
+   * norm of those rows' gradients and of this thread's slices of the dense gradients.
+   */
+  accumulate(stages: readonly LookupStage[], counts: ArrayLike<number>, denseGrads: readonly Float32Array[]): number {
+    for (const t of this.perTable) t.reset();
+    stages.forEach((stage, l) => this.perTable[stage.table]!.add(stage, counts[l]!, this.part, this.parts));
+    let squared = 0;
+    for (const t of this.perTable) squared += t.squaredNorm();
+    denseGrads.forEach((grad) => {
+      const [start, end] = slice(grad.length, this.part, this.parts);
+      for (let i = start; i < end; i++) squared += grad[i]! * grad[i]!;
+    });
+    return squared;
+  }
+
+  /** One optimizer step on every accumulated row and on this thread's slice of every dense weight. */
+  apply(step: number, gradScale: number, denseGrads: readonly Float32Array[]): void {
+    this.layout.tables.forEach((table, i) => {
+      const g = this.perTable[i]!;
+      this.optimizer.update(table.data, g.rows, g.count, table.dim, g.grad, table.slots, step, this.layout.embeddingL2, gradScale);
+    });
+    this.layout.dense.forEach(({ data, slots, l2 }, i) => {
+      const [start, end] = slice(data.length, this.part, this.parts);
+      if (end === start) return;
+      const view = (a: Float32Array) => a.subarray(start, end);
+      this.optimizer.update(view(data), WHOLE, 1, end - start, view(denseGrads[i]!), slots.map(view), step, l2, gradScale);
+    });
+  }
+}
