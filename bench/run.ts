@@ -1,7 +1,9 @@
 /**
  * `npm run bench`: deeprank and the PyTorch reference (bench/reference.py, Debian's python3-torch)
  * on the same models, batches and thread counts, in one run. Prints and writes JSON.
- * Options: --threads 1,2  --steps 50  --runs 1  --models mlp,dcnv2  --out bench/results/latest.json
+ * Options: --threads 1,2  --steps 50  --runs 3  --models mlp,dcnv2  --out bench/results/latest.json
+ * Writes every run and, per model and thread count, min/median/max of each figure and of the
+ * deeprank/PyTorch ratios (per run, then spread).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -131,15 +133,26 @@ async function measureLatency(predictor: Predictor, m: BenchModel): Promise<Reco
   return { latency_p50_ms: percentile(times, 0.5), latency_p99_ms: percentile(times, 0.99) };
 }
 
-function benchPytorch(m: BenchModel, threads: number, steps: number, extra: readonly string[] = []): Record<string, unknown> | { skipped: string } {
+/**
+ * The PyTorch reference under each BLAS this machine has. `reference-blas` is what
+ * `apt-get install python3-torch` alone gives (netlib's unoptimised libblas3); `openblas` is the
+ * strongest reference here (Debian's pthread OpenBLAS, with reference.py's tuning). The loader
+ * path picks the library, so both run in one bench whatever the system default is.
+ */
+const BLAS_VARIANTS = [
+  { name: 'reference-blas', dir: '/usr/lib/x86_64-linux-gnu/blas' },
+  { name: 'openblas', dir: '/usr/lib/x86_64-linux-gnu/openblas-pthread' },
+].filter((v) => existsSync(join(v.dir, 'libblas.so.3')));
+
+function benchPytorch(m: BenchModel, threads: number, steps: number, blasDir: string, extra: readonly string[] = []): Record<string, unknown> | { skipped: string } {
   const python = '/usr/bin/python3';
   const script = join(repoRoot, 'bench', 'reference.py');
   if (!existsSync(python)) return { skipped: 'no /usr/bin/python3 (install Debian python3-torch)' };
   try {
-    const latency = m.name === LATENCY.model ? ['--latency', String(LATENCY.rows), '--requests', String(LATENCY.requests)] : [];
-    const out = execFileSync(python, [script, '--model', m.name, '--threads', String(threads), '--batch', String(m.batch), '--steps', String(steps), '--optimizer', m.optimizer, ...latency, ...extra], {
+    const out = execFileSync(python, [script, '--model', m.name, '--threads', String(threads), '--batch', String(m.batch), '--steps', String(steps), '--optimizer', m.optimizer, ...extra], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, LD_LIBRARY_PATH: blasDir },
     });
     return JSON.parse(out.trim().split('\n').at(-1)!);
   } catch (error) {
@@ -152,7 +165,7 @@ const { values } = parseArgs({
   options: {
     threads: { type: 'string', default: '1,2' },
     steps: { type: 'string', default: '50' },
-    runs: { type: 'string', default: '1' },
+    runs: { type: 'string', default: '3' },
     models: { type: 'string', default: MODELS.map((m) => m.name).join(',') },
     out: { type: 'string', default: join(repoRoot, 'bench', 'results', 'latest.json') },
     'no-reference': { type: 'boolean', default: false },
@@ -166,23 +179,74 @@ if (values.child) {
   process.exit(0);
 }
 
-const results = [];
+type Row = Record<string, unknown>;
+const spread = (xs: readonly number[]) => {
+  const sorted = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  return sorted.length === 0 ? null : { min: sorted[0]!, median: sorted[Math.floor((sorted.length - 1) / 2)]!, max: sorted.at(-1)! };
+};
+const num = (r: unknown, key: string) => ((r as Row | undefined)?.[key] as number | undefined) ?? NaN;
+
+const runs: Row[] = [];
+const summary: Row[] = [];
 for (const name of values.models!.split(',')) {
   const m = MODELS.find((x) => x.name === name);
   if (!m) throw new Error(`unknown bench model ${name}; one of ${MODELS.map((x) => x.name).join(', ')}`);
+  const steps = Math.min(Number(values.steps), m.maxSteps ?? Infinity);
   for (const threads of values.threads!.split(',').map(Number)) {
+    const mine: Row[] = [];
     for (let run = 0; run < Number(values.runs); run++) {
-      const steps = Math.min(Number(values.steps), m.maxSteps ?? Infinity);
       const deeprank = benchDeeprankIsolated(m, threads, steps);
-      const pytorch = values['no-reference'] ? { skipped: '--no-reference' } : benchPytorch(m, threads, steps);
-      // PyTorch with sparse gradients too, for honesty: most users run the dense default.
-      const pytorchSparse = m.name === 'embedding-heavy' && !values['no-reference'] ? { pytorch_sparse: benchPytorch(m, threads, steps, ['--sparse']) } : {};
-      const ratio = (key: string) => ('skipped' in pytorch ? null : deeprank[key]! / (pytorch[key] as number));
-      const row = { model: m.name, threads, run, deeprank, pytorch, ...pytorchSparse, train_ratio: ratio('train_samples_per_s'), infer_ratio: ratio('infer_samples_per_s') };
-      if ('skipped' in pytorch) console.error(`PyTorch reference skipped: ${pytorch.skipped}`);
+      const pytorch: Row = {};
+      if (!values['no-reference']) {
+        for (const blas of BLAS_VARIANTS) {
+          // Latency only against the optimised BLAS: 1,000 requests on netlib's would take minutes.
+          const latency = m.name === LATENCY.model && blas.name === 'openblas' ? ['--latency', String(LATENCY.rows), '--requests', String(LATENCY.requests)] : [];
+          pytorch[blas.name] = benchPytorch(m, threads, steps, blas.dir, latency);
+          // PyTorch with sparse gradients too, for honesty: most users run the dense default.
+          if (m.name === 'embedding-heavy') pytorch[`${blas.name}-sparse`] = benchPytorch(m, threads, steps, blas.dir, ['--sparse']);
+        }
+      }
+      const row = { model: m.name, threads, run, deeprank, pytorch };
       console.log(JSON.stringify(row));
-      results.push(row);
+      runs.push(row);
+      mine.push(row);
     }
+    const stats = (get: (r: Row) => number) => spread(mine.map(get));
+    const entry: Row = {
+      model: m.name,
+      threads,
+      runs: mine.length,
+      deeprank: {
+        train_samples_per_s: stats((r) => num(r.deeprank, 'train_samples_per_s')),
+        infer_samples_per_s: stats((r) => num(r.deeprank, 'infer_samples_per_s')),
+        ...(m.name === LATENCY.model ? { latency_p50_ms: stats((r) => num(r.deeprank, 'latency_p50_ms')), latency_p99_ms: stats((r) => num(r.deeprank, 'latency_p99_ms')) } : {}),
+        rss_over_state: stats((r) => num(r.deeprank, 'rss_over_state')),
+        peak_rss_bytes: stats((r) => num(r.deeprank, 'peak_rss_bytes')),
+        param_plus_optimizer_bytes: num(mine[0]!.deeprank, 'param_bytes') + num(mine[0]!.deeprank, 'optimizer_state_bytes'),
+      },
+      pytorch: Object.fromEntries(
+        Object.keys((mine[0]!.pytorch as Row) ?? {}).map((variant) => {
+          const of = (r: Row) => (r.pytorch as Row)[variant];
+          const ratio = (key: string) => stats((r) => num(r.deeprank, key) / num(of(r), key));
+          return [variant, { train_samples_per_s: stats((r) => num(of(r), 'train_samples_per_s')), infer_samples_per_s: stats((r) => num(of(r), 'infer_samples_per_s')), train_ratio: ratio('train_samples_per_s'), infer_ratio: ratio('infer_samples_per_s'), ...(variant === 'openblas' && m.name === LATENCY.model ? { latency_p50_ms: stats((r) => num(of(r), 'latency_p50_ms')), latency_p99_ms: stats((r) => num(of(r), 'latency_p99_ms')) } : {}) }];
+        }),
+      ),
+    };
+    summary.push(entry);
   }
+  // Thread scaling of training: median samples/s at each thread count over the first one's.
+  const mineSummary = summary.filter((e) => e.model === m.name);
+  const base = (mineSummary[0]?.deeprank as Row | undefined)?.train_samples_per_s as { median: number } | null;
+  for (const e of mineSummary) if (base) (e.deeprank as Row).train_speedup_over_first_threads = ((e.deeprank as Row).train_samples_per_s as { median: number }).median / base.median;
 }
-await writeJsonAtomic(values.out!, { createdAt: new Date().toISOString(), results });
+for (const e of summary) console.log(JSON.stringify({ summary: e }));
+// A readable digest on stderr: medians, with min-max of the ratios.
+const fmt = (x: { min: number; median: number; max: number } | null | undefined, digits = 0) => (x ? `${x.median.toFixed(digits)} (${x.min.toFixed(digits)}-${x.max.toFixed(digits)})` : '-');
+for (const e of summary) {
+  const d = e.deeprank as Record<string, { min: number; median: number; max: number }>;
+  const refs = Object.entries(e.pytorch as Record<string, Record<string, { min: number; median: number; max: number }>>)
+    .map(([variant, r]) => `${variant}: train ${fmt(r.train_samples_per_s)} ratio ${fmt(r.train_ratio, 2)}, infer ${fmt(r.infer_samples_per_s)} ratio ${fmt(r.infer_ratio, 2)}`)
+    .join('; ');
+  console.error(`${e.model} ${e.threads}t  deeprank train ${fmt(d.train_samples_per_s)} infer ${fmt(d.infer_samples_per_s)}${d.latency_p99_ms ? ` p50/p99 ${fmt(d.latency_p50_ms, 2)}/${fmt(d.latency_p99_ms, 2)} ms` : ''}  |  ${refs}`);
+}
+await writeJsonAtomic(values.out!, { createdAt: new Date().toISOString(), blas: BLAS_VARIANTS, runs, summary });
