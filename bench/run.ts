@@ -73,19 +73,22 @@ async function benchDeeprank(m: BenchModel, threads: number, steps: number) {
     tasks: [{ name: 'click', kind: 'binary' }],
   };
   const model = new RankingModel(spec, RankingModel.parseModelSpec(m.type, m.config), { task: 'click', kind: 'binary', offset: 0 }, undefined, 1);
-  const rows = new Int32Array(steps * m.batch);
+  const rows = new Int32Array(Math.max(steps, 200) * m.batch);
   const trainer = new Trainer(model, TrainConfigSchema.parse({ epochs: 1, batchSize: m.batch, threads, optimizer: { type: m.optimizer, learningRate: m.optimizer === 'adam' ? 1e-3 : 0.01 } }));
   const train = (n: number) => trainer.fit({ source: new RandomBatches(m, n, 1), rows: rows.subarray(0, n * m.batch) });
   await train(3);
   const started = performance.now();
-  const result = await train(steps);
+  // Each fit starts fresh update threads whose code V8 compiles during the first dozens of steps;
+  // at least 200 timed steps measure the steady state, as PyTorch's warm-up steps do for it.
+  const timedSteps = Math.max(steps, m.maxSteps === undefined ? 200 : steps);
+  const result = await train(timedSteps);
   const peakRss = process.resourceUsage().maxRSS * 1024;
   const trainSeconds = result.history[0]!.seconds;
   const predictor = await Predictor.create(model, threads);
   const source = new RandomBatches(m, steps, 2);
   await predictor.predict(new RandomBatches(m, 3, 2), rows.subarray(0, 3 * m.batch), { batchSize: m.batch });
   const t0 = performance.now();
-  await predictor.predict(source, rows, { batchSize: m.batch });
+  await predictor.predict(source, rows.subarray(0, steps * m.batch), { batchSize: m.batch });
   const inferSeconds = (performance.now() - t0) / 1000;
   const latency = m.name === LATENCY.model ? await measureLatency(predictor, m) : {};
   await predictor.release();
@@ -102,7 +105,8 @@ async function benchDeeprank(m: BenchModel, threads: number, steps: number) {
     model: m.name,
     threads,
     batch: m.batch,
-    train_samples_per_s: (steps * m.batch) / trainSeconds,
+    train_samples_per_s: (timedSteps * m.batch) / trainSeconds,
+    train_steps: timedSteps,
     train_wall_s: (performance.now() - started) / 1000,
     infer_samples_per_s: (steps * m.batch) / inferSeconds,
     final_loss: result.history[0]!.trainLoss,

@@ -8,6 +8,7 @@ import type { Feed } from '../engine/runtime.js';
 import type { ParameterStore } from '../engine/parameter-store.js';
 import type { BuildContext, EmbeddingLookup } from '../layers/build-context.js';
 import { ArtifactError } from '../errors.js';
+import { kernels } from '../engine/kernels.js';
 import type { Random } from '../util/random.js';
 
 /** The ids a lookup reads, flattened ([size] or [size * maxLength]), and the mask of multi-value ones. */
@@ -52,17 +53,8 @@ export class BatchFeeder {
       const dim = table.dim;
       const count = lookup.maxLength === undefined ? n : n * lookup.maxLength;
       const rows = this.buffer(lookup.input, count * dim);
-      const data = table.data;
-      for (let i = 0; i < count; i++) {
-        if (mask && mask[i] === 0) {
-          rows.fill(0, i * dim, (i + 1) * dim);
-          continue;
-        }
-        const r = ids[i]!;
-        if (r < 0 || r >= table.rows) throw new ArtifactError(`id ${r} of feature '${lookup.feature}' is outside table '${lookup.table}' (${table.rows} rows)`);
-        // An element loop, not set(subarray()): no view object per row in the hottest copy.
-        for (let d = 0, src = r * dim, dst = i * dim; d < dim; d++) rows[dst + d] = data[src + d]!;
-      }
+      const bad = kernels.gatherRows(table.data, dim, ids, count, mask ?? null, rows);
+      if (bad >= 0) throw new ArtifactError(`id ${ids[bad]} of feature '${lookup.feature}' is outside table '${lookup.table}' (${table.rows} rows)`);
       feeds[lookup.input] = { data: rows, shape: lookup.maxLength === undefined ? [n, dim] : [n, lookup.maxLength, dim] };
       if (mask) feeds[`${lookup.feature}_mask`] = { data: mask.subarray(0, count), shape: [n, lookup.maxLength!] };
     }

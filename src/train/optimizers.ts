@@ -4,6 +4,7 @@
  * the same rule applied to only the rows a batch touched ("lazy" Adam/Adagrad).
  */
 import { z } from 'zod';
+import { kernels } from '../engine/kernels.js';
 
 export const OptimizerConfigSchema = z
   .object({
@@ -27,7 +28,7 @@ export function float32(size: number, shared: boolean): Float32Array {
 }
 
 /** The row list of a dense tensor: its whole data is row 0. */
-export const WHOLE: readonly number[] = [0];
+export const WHOLE = Int32Array.of(0);
 
 export interface Optimizer {
   readonly config: OptimizerConfig;
@@ -38,9 +39,10 @@ export interface Optimizer {
    * +width) for s < count, scaled by `gradScale` (clipping), with coupled L2 `l2`. A dense tensor
    * is one row as wide as itself (WHOLE); a table's touched rows are rows of its dim. `step` is
    * the 1-based global step (Adam's bias correction). Per-step constants are computed once per
-   * call, not per row: with thousands of 32-wide rows that was most of the time.
+   * call, not per row: with thousands of 32-wide rows that was most of the time. Adam and Adagrad
+   * run in the step kernels (src/engine/kernels.ts).
    */
-  update(param: Float32Array, rows: ArrayLike<number>, count: number, width: number, grad: Float32Array, slots: Float32Array[], step: number, l2: number, gradScale: number): void;
+  update(param: Float32Array, rows: Int32Array, count: number, width: number, grad: Float32Array, slots: Float32Array[], step: number, l2: number, gradScale: number): void;
 }
 
 class Adam implements Optimizer {
@@ -50,28 +52,10 @@ class Adam implements Optimizer {
     return [float32(size, shared), float32(size, shared)];
   }
 
-  update(p: Float32Array, rows: ArrayLike<number>, count: number, width: number, grad: Float32Array, slots: Float32Array[], step: number, l2: number, gradScale: number): void {
+  update(p: Float32Array, rows: Int32Array, count: number, width: number, grad: Float32Array, slots: Float32Array[], step: number, l2: number, gradScale: number): void {
     const { learningRate, beta1, beta2, epsilon, weightDecay } = this.config;
-    const m = slots[0]!;
-    const v = slots[1]!;
     const stepSize = (learningRate * Math.sqrt(1 - beta2 ** step)) / (1 - beta1 ** step);
-    const decay = 1 - learningRate * weightDecay;
-    const c1 = 1 - beta1;
-    const c2 = 1 - beta2;
-    for (let s = 0; s < count; s++) {
-      const start = rows[s]! * width;
-      const end = start + width;
-      // The hot loop of training: plain indexed Float32Array reads and writes, nothing allocated.
-      for (let k = start, j = s * width; k < end; k++, j++) {
-        const pk = p[k]!;
-        const g = grad[j]! * gradScale + l2 * pk;
-        const mk = beta1 * m[k]! + c1 * g;
-        const vk = beta2 * v[k]! + c2 * g * g;
-        m[k] = mk;
-        v[k] = vk;
-        p[k] = pk * decay - (stepSize * mk) / (Math.sqrt(vk) + epsilon);
-      }
-    }
+    kernels.adamRows(p, slots[0]!, slots[1]!, rows, count, width, grad, beta1, beta2, stepSize, 1 - learningRate * weightDecay, epsilon, l2, gradScale);
   }
 }
 
@@ -82,20 +66,9 @@ class Adagrad implements Optimizer {
     return [float32(size, shared).fill(this.config.initialAccumulator)];
   }
 
-  update(p: Float32Array, rows: ArrayLike<number>, count: number, width: number, grad: Float32Array, [acc]: Float32Array[], _step: number, l2: number, gradScale: number): void {
+  update(p: Float32Array, rows: Int32Array, count: number, width: number, grad: Float32Array, [acc]: Float32Array[], _step: number, l2: number, gradScale: number): void {
     const { learningRate, epsilon, weightDecay } = this.config;
-    const decay = 1 - learningRate * weightDecay;
-    const a = acc!;
-    for (let s = 0; s < count; s++) {
-      const start = rows[s]! * width;
-      const end = start + width;
-      for (let k = start, j = s * width; k < end; k++, j++) {
-        const pk = p[k]!;
-        const g = grad[j]! * gradScale + l2 * pk;
-        const ak = (a[k] = a[k]! + g * g);
-        p[k] = pk * decay - (learningRate * g) / (Math.sqrt(ak) + epsilon);
-      }
-    }
+    kernels.adagradRows(p, acc!, rows, count, width, grad, learningRate, 1 - learningRate * weightDecay, epsilon, l2, gradScale);
   }
 }
 
@@ -106,7 +79,7 @@ class Sgd implements Optimizer {
     return this.config.momentum > 0 ? [float32(size, shared)] : [];
   }
 
-  update(p: Float32Array, rows: ArrayLike<number>, count: number, width: number, grad: Float32Array, slots: Float32Array[], _step: number, l2: number, gradScale: number): void {
+  update(p: Float32Array, rows: Int32Array, count: number, width: number, grad: Float32Array, slots: Float32Array[], _step: number, l2: number, gradScale: number): void {
     const { learningRate, momentum, weightDecay } = this.config;
     const decay = 1 - learningRate * weightDecay;
     const velocity = slots[0];

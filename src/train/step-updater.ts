@@ -6,6 +6,7 @@
  * of T equal slices of each. Every value's update reads the same numbers in the same order
  * whichever thread does it, so the result does not depend on the thread count.
  */
+import { kernels } from '../engine/kernels.js';
 import { createOptimizer, WHOLE, type Optimizer, type OptimizerConfig } from './optimizers.js';
 
 export interface SharedTable {
@@ -74,20 +75,8 @@ class TableGradients {
 
   /** Add the gradients of lookup samples whose row this thread owns. */
   add({ ids, mask, grad }: LookupStage, count: number, part: number, parts: number): void {
-    const dim = this.dim;
-    for (let i = 0; i < count; i++) {
-      const r = ids[i]!;
-      if (r % parts !== part || (mask !== undefined && mask[i] === 0)) continue;
-      let slot = this.slotOf[r]!;
-      if (slot < 0) {
-        if (this.count === this.rows.length) this.grow();
-        slot = this.slotOf[r] = this.count++;
-        this.rows[slot] = r;
-        this.grad.fill(0, slot * dim, (slot + 1) * dim);
-      }
-      const g = this.grad;
-      for (let d = 0, dst = slot * dim, src = i * dim; d < dim; d++) g[dst + d] += grad[src + d]!;
-    }
+    while (this.rows.length < this.count + count) this.grow();
+    this.count = kernels.accumulateRows(ids, mask ?? null, count, part, parts, this.dim, grad, this.slotOf, this.rows, this.grad, this.count);
   }
 
   squaredNorm(): number {

@@ -106,11 +106,12 @@ export class UpdatePool {
   /**
    * Run `phase` on every thread for step `step` with gradient scale `scale`; `meanwhile` runs on
    * the main thread after its own share, while the helpers finish theirs. Returns the squared norm
-   * of the accumulated row gradients (over all threads).
+   * of the gradients accumulated by this phase over all threads (0 for 'apply').
    */
   run(phase: PhaseName, step: number, scale: number, meanwhile?: () => void): number {
     this.scalars[0] = step;
     this.scalars[1] = scale;
+    this.norms.fill(0);
     const helpers = this.workers.length;
     if (helpers > 0) {
       Atomics.store(this.control, PENDING, helpers);

@@ -1,0 +1,223 @@
+/*
+ * deeprank's native training kernels (Node-API): the per-step loops over embedding rows and dense
+ * weights that JavaScript runs several times slower than the vector units can. Each computes
+ * exactly what its JavaScript twin in src/engine/kernels.ts computes - float64 arithmetic in the
+ * same order, no fused multiply-add, results rounded to float32 where the JS stores them - so a
+ * model trains to the same bits whether or not this addon was built. Built by node-gyp at install;
+ * when it is missing deeprank runs the JavaScript kernels.
+ */
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <node_api.h>
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+/* One AVX2 build and a baseline one, picked at load time by the CPU. */
+#define VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define VECTOR_CLONES
+#endif
+
+typedef struct {
+  void *data;
+  size_t length;
+} Span;
+
+static int fail(napi_env env, const char *message) {
+  napi_throw_error(env, "DEEPRANK_NATIVE", message);
+  return 0;
+}
+
+static int typed(napi_env env, napi_value value, napi_typedarray_type want, Span *out, int optional) {
+  napi_valuetype kind;
+  napi_typeof(env, value, &kind);
+  if (optional && (kind == napi_null || kind == napi_undefined)) {
+    out->data = NULL;
+    out->length = 0;
+    return 1;
+  }
+  bool is_typed = false;
+  napi_is_typedarray(env, value, &is_typed);
+  if (!is_typed) return fail(env, "expected a typed array");
+  napi_typedarray_type type;
+  napi_value buffer;
+  size_t offset;
+  if (napi_get_typedarray_info(env, value, &type, &out->length, &out->data, &buffer, &offset) != napi_ok) return fail(env, "unreadable typed array");
+  if (type != want) return fail(env, want == napi_float32_array ? "expected a Float32Array" : "expected an Int32Array");
+  return 1;
+}
+
+static int number(napi_env env, napi_value value, double *out) {
+  if (napi_get_value_double(env, value, out) != napi_ok) return fail(env, "expected a number");
+  return 1;
+}
+
+#define ARGS(n)                                                   \
+  size_t argc = (n);                                              \
+  napi_value argv[(n)];                                           \
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);           \
+  if (argc < (n)) { fail(env, "missing arguments"); return NULL; }
+
+static napi_value int_value(napi_env env, int64_t v) {
+  napi_value out;
+  napi_create_int64(env, v, &out);
+  return out;
+}
+
+/* Rows rows[s] (s < count) of p viewed as [*, width] must lie inside p, and their gradients inside grad. */
+static int rows_fit(napi_env env, const int32_t *rows, size_t count, size_t width, size_t param_length, size_t grad_length) {
+  if (count * width > grad_length) return fail(env, "gradient shorter than count x width");
+  for (size_t s = 0; s < count; s++) {
+    if (rows[s] < 0 || (size_t)rows[s] * width + width > param_length) return fail(env, "row outside the parameter");
+  }
+  return 1;
+}
+
+VECTOR_CLONES
+static void adam_row(float *restrict p, float *restrict m, float *restrict v, const float *restrict g, size_t width, double beta1, double beta2, double c1, double c2, double step_size, double decay, double epsilon, double l2, double scale) {
+  for (size_t k = 0; k < width; k++) {
+    double pk = p[k];
+    double gk = (double)g[k] * scale + l2 * pk;
+    double mk = beta1 * (double)m[k] + c1 * gk;
+    double vk = beta2 * (double)v[k] + c2 * gk * gk;
+    m[k] = (float)mk;
+    v[k] = (float)vk;
+    p[k] = (float)(pk * decay - (step_size * mk) / (sqrt(vk) + epsilon));
+  }
+}
+
+/* adamRows(p, m, v, rows, count, width, grad, beta1, beta2, stepSize, decay, epsilon, l2, gradScale) */
+static napi_value adam_rows(napi_env env, napi_callback_info info) {
+  ARGS(14)
+  Span p, m, v, rows, grad;
+  double count, width, beta1, beta2, step_size, decay, epsilon, l2, scale;
+  if (!typed(env, argv[0], napi_float32_array, &p, 0) || !typed(env, argv[1], napi_float32_array, &m, 0) || !typed(env, argv[2], napi_float32_array, &v, 0) ||
+      !typed(env, argv[3], napi_int32_array, &rows, 0) || !number(env, argv[4], &count) || !number(env, argv[5], &width) || !typed(env, argv[6], napi_float32_array, &grad, 0) ||
+      !number(env, argv[7], &beta1) || !number(env, argv[8], &beta2) || !number(env, argv[9], &step_size) || !number(env, argv[10], &decay) || !number(env, argv[11], &epsilon) ||
+      !number(env, argv[12], &l2) || !number(env, argv[13], &scale))
+    return NULL;
+  size_t n = (size_t)count, w = (size_t)width;
+  if (n > rows.length || m.length < p.length || v.length < p.length) { fail(env, "rows or slots too short"); return NULL; }
+  const int32_t *r = rows.data;
+  if (!rows_fit(env, r, n, w, p.length, grad.length)) return NULL;
+  float *pd = p.data, *md = m.data, *vd = v.data;
+  const float *gd = grad.data;
+  for (size_t s = 0; s < n; s++) {
+    size_t base = (size_t)r[s] * w;
+    adam_row(pd + base, md + base, vd + base, gd + s * w, w, beta1, beta2, 1 - beta1, 1 - beta2, step_size, decay, epsilon, l2, scale);
+  }
+  return NULL;
+}
+
+VECTOR_CLONES
+static void adagrad_row(float *restrict p, float *restrict a, const float *restrict g, size_t width, double lr, double decay, double epsilon, double l2, double scale) {
+  for (size_t k = 0; k < width; k++) {
+    double pk = p[k];
+    double gk = (double)g[k] * scale + l2 * pk;
+    double ak = (double)a[k] + gk * gk;
+    a[k] = (float)ak;
+    p[k] = (float)(pk * decay - (lr * gk) / (sqrt(ak) + epsilon));
+  }
+}
+
+/* adagradRows(p, acc, rows, count, width, grad, learningRate, decay, epsilon, l2, gradScale) */
+static napi_value adagrad_rows(napi_env env, napi_callback_info info) {
+  ARGS(11)
+  Span p, a, rows, grad;
+  double count, width, lr, decay, epsilon, l2, scale;
+  if (!typed(env, argv[0], napi_float32_array, &p, 0) || !typed(env, argv[1], napi_float32_array, &a, 0) || !typed(env, argv[2], napi_int32_array, &rows, 0) ||
+      !number(env, argv[3], &count) || !number(env, argv[4], &width) || !typed(env, argv[5], napi_float32_array, &grad, 0) || !number(env, argv[6], &lr) ||
+      !number(env, argv[7], &decay) || !number(env, argv[8], &epsilon) || !number(env, argv[9], &l2) || !number(env, argv[10], &scale))
+    return NULL;
+  size_t n = (size_t)count, w = (size_t)width;
+  if (n > rows.length || a.length < p.length) { fail(env, "rows or slots too short"); return NULL; }
+  const int32_t *r = rows.data;
+  if (!rows_fit(env, r, n, w, p.length, grad.length)) return NULL;
+  for (size_t s = 0; s < n; s++) {
+    size_t base = (size_t)r[s] * w;
+    adagrad_row((float *)p.data + base, (float *)a.data + base, (const float *)grad.data + s * w, w, lr, decay, epsilon, l2, scale);
+  }
+  return NULL;
+}
+
+/*
+ * gatherRows(table, dim, ids, count, mask, out): out row i = table row ids[i], zeros where
+ * mask[i] == 0. Returns -1, or the first sample whose id is outside the table (nothing written
+ * past it).
+ */
+static napi_value gather_rows(napi_env env, napi_callback_info info) {
+  ARGS(6)
+  Span table, ids, mask, out;
+  double dim_d, count_d;
+  if (!typed(env, argv[0], napi_float32_array, &table, 0) || !number(env, argv[1], &dim_d) || !typed(env, argv[2], napi_int32_array, &ids, 0) ||
+      !number(env, argv[3], &count_d) || !typed(env, argv[4], napi_float32_array, &mask, 1) || !typed(env, argv[5], napi_float32_array, &out, 0))
+    return NULL;
+  size_t dim = (size_t)dim_d, count = (size_t)count_d, rows = dim == 0 ? 0 : table.length / dim;
+  if (count > ids.length || count * dim > out.length || (mask.data && count > mask.length)) { fail(env, "ids, mask or output shorter than count"); return NULL; }
+  const int32_t *id = ids.data;
+  const float *mk = mask.data, *src = table.data;
+  float *dst = out.data;
+  for (size_t i = 0; i < count; i++) {
+    if (mk && mk[i] == 0) {
+      memset(dst + i * dim, 0, dim * sizeof(float));
+      continue;
+    }
+    if (id[i] < 0 || (size_t)id[i] >= rows) return int_value(env, (int64_t)i);
+    memcpy(dst + i * dim, src + (size_t)id[i] * dim, dim * sizeof(float));
+  }
+  return int_value(env, -1);
+}
+
+/*
+ * accumulateRows(ids, mask, count, part, parts, dim, grad, slotOf, rows, sums, used): add sample
+ * i's gradient to the sum of its row for rows this thread owns (id mod parts == part), giving a
+ * row met for the first time the next slot. Returns the new number of used slots; the caller
+ * makes rows and sums long enough for used + count slots.
+ */
+static napi_value accumulate_rows(napi_env env, napi_callback_info info) {
+  ARGS(11)
+  Span ids, mask, grad, slot_of, rows, sums;
+  double count_d, part_d, parts_d, dim_d, used_d;
+  if (!typed(env, argv[0], napi_int32_array, &ids, 0) || !typed(env, argv[1], napi_float32_array, &mask, 1) || !number(env, argv[2], &count_d) ||
+      !number(env, argv[3], &part_d) || !number(env, argv[4], &parts_d) || !number(env, argv[5], &dim_d) || !typed(env, argv[6], napi_float32_array, &grad, 0) ||
+      !typed(env, argv[7], napi_int32_array, &slot_of, 0) || !typed(env, argv[8], napi_int32_array, &rows, 0) || !typed(env, argv[9], napi_float32_array, &sums, 0) ||
+      !number(env, argv[10], &used_d))
+    return NULL;
+  size_t count = (size_t)count_d, dim = (size_t)dim_d, used = (size_t)used_d;
+  int32_t part = (int32_t)part_d, parts = (int32_t)parts_d;
+  if (count > ids.length || count * dim > grad.length || (mask.data && count > mask.length) || rows.length < used + count || sums.length < (used + count) * dim || parts < 1) {
+    fail(env, "accumulateRows: arrays shorter than count");
+    return NULL;
+  }
+  const int32_t *id = ids.data;
+  const float *mk = mask.data, *g = grad.data;
+  int32_t *slot = slot_of.data, *row = rows.data;
+  float *sum = sums.data;
+  for (size_t i = 0; i < count; i++) {
+    int32_t r = id[i];
+    if (r < 0 || (size_t)r >= slot_of.length) { fail(env, "accumulateRows: id outside the table"); return NULL; }
+    if (r % parts != part || (mk && mk[i] == 0)) continue;
+    int32_t s = slot[r];
+    if (s < 0) {
+      s = slot[r] = (int32_t)used++;
+      row[s] = r;
+      memset(sum + (size_t)s * dim, 0, dim * sizeof(float));
+    }
+    float *dst = sum + (size_t)s * dim;
+    const float *src = g + i * dim;
+    for (size_t d = 0; d < dim; d++) dst[d] += src[d];
+  }
+  return int_value(env, (int64_t)used);
+}
+
+NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
+  napi_property_descriptor properties[] = {
+      {"adamRows", NULL, adam_rows, NULL, NULL, NULL, napi_default, NULL},
+      {"adagradRows", NULL, adagrad_rows, NULL, NULL, NULL, napi_default, NULL},
+      {"gatherRows", NULL, gather_rows, NULL, NULL, NULL, napi_default, NULL},
+      {"accumulateRows", NULL, accumulate_rows, NULL, NULL, NULL, napi_default, NULL},
+  };
+  napi_define_properties(env, exports, sizeof(properties) / sizeof(properties[0]), properties);
+  return exports;
+}

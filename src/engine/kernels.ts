@@ -1,0 +1,104 @@
+/**
+ * The loops of a training step that run outside ONNX Runtime: optimizer updates over rows of a
+ * parameter, embedding-row gathers and per-row gradient sums. Two implementations compute the
+ * same bits: the native addon (native/kernels.c, built by node-gyp at install; vectorised C) and
+ * plain JavaScript, which is the reference and the fallback wherever the addon is missing
+ * (browsers, machines without a compiler). DEEPRANK_KERNELS=js forces JavaScript.
+ */
+import { createRequire } from 'node:module';
+
+export interface Kernels {
+  /** Adam on rows rows[s] (s < count) of p, m, v viewed as [*, width]; gradient row s at grad[s·width]. */
+  adamRows(p: Float32Array, m: Float32Array, v: Float32Array, rows: Int32Array, count: number, width: number, grad: Float32Array, beta1: number, beta2: number, stepSize: number, decay: number, epsilon: number, l2: number, gradScale: number): void;
+  /** Adagrad on rows of p and its accumulator, as adamRows. */
+  adagradRows(p: Float32Array, acc: Float32Array, rows: Int32Array, count: number, width: number, grad: Float32Array, learningRate: number, decay: number, epsilon: number, l2: number, gradScale: number): void;
+  /** out row i = table row ids[i] (zeros where mask[i] is 0); -1, or the first sample whose id is outside the table. */
+  gatherRows(table: Float32Array, dim: number, ids: Int32Array, count: number, mask: Float32Array | null, out: Float32Array): number;
+  /**
+   * Add sample i's gradient row to the sum of table row ids[i], for rows with id mod parts = part
+   * and mask not 0; a row met first gets slot `used++` (slotOf[row] = slot, rows[slot] = row).
+   * Returns the new `used`; rows and sums must hold used + count slots.
+   */
+  accumulateRows(ids: Int32Array, mask: Float32Array | null, count: number, part: number, parts: number, dim: number, grad: Float32Array, slotOf: Int32Array, rows: Int32Array, sums: Float32Array, used: number): number;
+}
+
+export const jsKernels: Kernels = {
+  adamRows(p, m, v, rows, count, width, grad, beta1, beta2, stepSize, decay, epsilon, l2, gradScale) {
+    const c1 = 1 - beta1;
+    const c2 = 1 - beta2;
+    for (let s = 0; s < count; s++) {
+      const start = rows[s]! * width;
+      const end = start + width;
+      for (let k = start, j = s * width; k < end; k++, j++) {
+        const pk = p[k]!;
+        const g = grad[j]! * gradScale + l2 * pk;
+        const mk = beta1 * m[k]! + c1 * g;
+        const vk = beta2 * v[k]! + c2 * g * g;
+        m[k] = mk;
+        v[k] = vk;
+        p[k] = pk * decay - (stepSize * mk) / (Math.sqrt(vk) + epsilon);
+      }
+    }
+  },
+
+  adagradRows(p, acc, rows, count, width, grad, learningRate, decay, epsilon, l2, gradScale) {
+    for (let s = 0; s < count; s++) {
+      const start = rows[s]! * width;
+      const end = start + width;
+      for (let k = start, j = s * width; k < end; k++, j++) {
+        const pk = p[k]!;
+        const g = grad[j]! * gradScale + l2 * pk;
+        const a = acc[k]! + g * g;
+        acc[k] = a;
+        p[k] = pk * decay - (learningRate * g) / (Math.sqrt(a) + epsilon);
+      }
+    }
+  },
+
+  gatherRows(table, dim, ids, count, mask, out) {
+    const rows = table.length / dim;
+    for (let i = 0; i < count; i++) {
+      if (mask && mask[i] === 0) {
+        out.fill(0, i * dim, (i + 1) * dim);
+        continue;
+      }
+      const r = ids[i]!;
+      if (r < 0 || r >= rows) return i;
+      // An element loop, not set(subarray()): no view object per row in the hottest copy.
+      for (let d = 0, src = r * dim, dst = i * dim; d < dim; d++) out[dst + d] = table[src + d]!;
+    }
+    return -1;
+  },
+
+  accumulateRows(ids, mask, count, part, parts, dim, grad, slotOf, rows, sums, used) {
+    for (let i = 0; i < count; i++) {
+      const r = ids[i]!;
+      if (r % parts !== part || (mask && mask[i] === 0)) continue;
+      let slot = slotOf[r]!;
+      if (slot < 0) {
+        slot = slotOf[r] = used++;
+        rows[slot] = r;
+        sums.fill(0, slot * dim, (slot + 1) * dim);
+      }
+      for (let d = 0, dst = slot * dim, src = i * dim; d < dim; d++) sums[dst + d] += grad[src + d]!;
+    }
+    return used;
+  },
+};
+
+function loadNative(): Kernels | undefined {
+  try {
+    // dist/src/engine -> the package root's build/ (node-gyp's output).
+    return createRequire(import.meta.url)('../../../build/Release/deeprank_kernels.node') as Kernels;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The addon, when it was built and loads here. */
+export const nativeKernels: Kernels | undefined = loadNative();
+
+export const kernelsName: 'native' | 'js' = process.env.DEEPRANK_KERNELS !== 'js' && nativeKernels ? 'native' : 'js';
+
+/** What deeprank runs: the addon unless it is missing or DEEPRANK_KERNELS=js. */
+export const kernels: Kernels = kernelsName === 'native' ? nativeKernels! : jsKernels;

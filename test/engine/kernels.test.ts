@@ -1,0 +1,103 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { jsKernels, kernelsName, nativeKernels, type Kernels } from '../../src/engine/kernels.js';
+import { Random } from '../../src/util/random.js';
+
+// Odd shapes on purpose: a 1x1 table, a width that is no multiple of any vector length, a large odd one.
+const SHAPES: [rows: number, width: number][] = [
+  [1, 1],
+  [3, 7],
+  [1023, 257],
+];
+
+const floats = (rng: Random, n: number, scale = 1) => Float32Array.from({ length: n }, () => (rng.next() * 2 - 1) * scale);
+const positive = (rng: Random, n: number) => Float32Array.from({ length: n }, () => rng.next() * 0.5 + 1e-3);
+/** Distinct row ids (an optimizer step touches each row once), in random order. */
+const distinctRows = (rng: Random, rows: number, count: number) => Int32Array.from(rng.permutation(rows).slice(0, count));
+const bits = (a: Float32Array) => [...new Uint32Array(a.buffer, a.byteOffset, a.length)];
+
+const native = nativeKernels;
+const skip = native ? false : 'the native kernels are not built here (node-gyp or Node headers missing); the JavaScript kernels are in use';
+if (skip) console.log(`# skipped native-vs-JavaScript kernel tests: ${skip}`);
+
+test('kernels in use: native when built, unless DEEPRANK_KERNELS=js', () => {
+  assert.equal(kernelsName, process.env.DEEPRANK_KERNELS !== 'js' && native ? 'native' : 'js');
+});
+
+for (const [rows, width] of SHAPES) {
+  test(`adamRows / adagradRows ${rows}x${width}: native and JavaScript give the same bits (l2, decay, grad scale, 3 steps)`, { skip }, () => {
+    const rng = new Random(rows * 31 + width);
+    const count = Math.max(1, Math.floor(rows * 0.6));
+    const ids = distinctRows(rng, rows, count);
+    for (const kind of ['adam', 'adagrad'] as const) {
+      const run = (k: Kernels) => {
+        const r = new Random(7);
+        const p = floats(r, rows * width);
+        const m = floats(r, rows * width, 0.1);
+        const v = positive(r, rows * width);
+        for (let step = 1; step <= 3; step++) {
+          const grad = floats(r, count * width, 2);
+          if (kind === 'adam') k.adamRows(p, m, v, ids, count, width, grad, 0.9, 0.999, 1e-3 * Math.sqrt(1 - 0.999 ** step) / (1 - 0.9 ** step), 1 - 1e-3 * 0.01, 1e-7, 0.01, 0.75);
+          else k.adagradRows(p, v, ids, count, width, grad, 0.05, 1 - 0.05 * 0.01, 1e-7, 0.01, 0.75);
+        }
+        return [p, m, v].map(bits);
+      };
+      const expected = run(jsKernels);
+      assert.deepEqual(run(native!), expected, kind);
+      assert.ok(expected[0]!.some((b, i) => b !== bits(floats(new Random(7), rows * width))[i]), `${kind} moved no weight`);
+    }
+  });
+
+  test(`gatherRows ${rows}x${width}: native and JavaScript copy the same rows, zero masked ones, stop at a bad id`, { skip }, () => {
+    const rng = new Random(rows + width);
+    const table = floats(rng, rows * width);
+    const count = 37;
+    const ids = Int32Array.from({ length: count }, () => rng.int(rows));
+    const mask = Float32Array.from({ length: count }, (_, i) => (i % 5 === 3 ? 0 : 1));
+    for (const m of [null, mask]) {
+      const a = new Float32Array(count * width).fill(9);
+      const b = new Float32Array(count * width).fill(9);
+      assert.equal(native!.gatherRows(table, width, ids, count, m, a), -1);
+      assert.equal(jsKernels.gatherRows(table, width, ids, count, m, b), -1);
+      assert.deepEqual(bits(a), bits(b));
+      assert.deepEqual([...a.subarray(0, width)], [...table.subarray(ids[0]! * width, (ids[0]! + 1) * width)]);
+    }
+    const bad = ids.slice();
+    bad[11] = rows;
+    for (const k of [native!, jsKernels]) assert.equal(k.gatherRows(table, width, bad, count, null, new Float32Array(count * width)), 11);
+  });
+
+  test(`accumulateRows ${rows}x${width}: native and JavaScript sum duplicate rows alike, per thread part, masked samples skipped`, { skip }, () => {
+    const rng = new Random(rows * 7 + width);
+    const count = 301;
+    const ids = Int32Array.from({ length: count }, () => (rng.next() < 0.5 ? rng.int(Math.min(rows, 3)) : rng.int(rows)));
+    const mask = Float32Array.from({ length: count }, () => (rng.next() < 0.2 ? 0 : 1));
+    const grad = floats(rng, count * width);
+    for (const parts of [1, 3]) {
+      for (let part = 0; part < parts; part++) {
+        const run = (k: Kernels) => {
+          const slotOf = new Int32Array(rows).fill(-1);
+          const out = new Int32Array(2 * count);
+          const sums = new Float32Array(2 * count * width);
+          // Two lookups into the same sums, as two features sharing a table.
+          let used = k.accumulateRows(ids, mask, count, part, parts, width, grad, slotOf, out, sums, 0);
+          used = k.accumulateRows(ids, null, count, part, parts, width, grad, slotOf, out, sums, used);
+          return { used, rows: [...out.subarray(0, used)], sums: bits(sums.subarray(0, used * width)), slotOf: [...slotOf] };
+        };
+        const a = run(native!);
+        assert.deepEqual(a, run(jsKernels), `part ${part} of ${parts}`);
+        assert.ok(a.rows.every((r) => r % parts === part), 'a row of another part was accumulated');
+      }
+    }
+  });
+}
+
+test('native kernels reject rows outside the parameter and wrong array types instead of writing out of bounds', { skip }, () => {
+  const p = new Float32Array(12);
+  const slots = [new Float32Array(12), new Float32Array(12)];
+  assert.throws(() => native!.adamRows(p, slots[0]!, slots[1]!, Int32Array.of(3), 1, 4, new Float32Array(4), 0.9, 0.999, 1e-3, 1, 1e-7, 0, 1), /row outside/);
+  assert.throws(() => native!.adagradRows(p, slots[0]!, Int32Array.of(-1), 1, 4, new Float32Array(4), 0.1, 1, 1e-7, 0, 1), /row outside/);
+  assert.throws(() => native!.adamRows(p, slots[0]!, slots[1]!, Int32Array.of(0), 1, 4, new Float32Array(3), 0.9, 0.999, 1e-3, 1, 1e-7, 0, 1), /gradient shorter/);
+  assert.throws(() => native!.gatherRows(p, 4, Float32Array.of(0) as unknown as Int32Array, 1, null, new Float32Array(4)), /Int32Array/);
+  assert.deepEqual([...p], new Array(12).fill(0));
+});
