@@ -102,12 +102,14 @@ export class StepUpdater {
   }
 
   /**
-   * Sum this thread's rows of every lookup (`counts[l]` samples of lookup l); returns the squared
-   * norm of those rows' gradients and of this thread's slices of the dense gradients.
+   * Sum this thread's rows of every lookup (`counts[l]` samples of lookup l). With `norm`, returns
+   * the squared norm of those rows' gradients and of this thread's slices of the dense gradients
+   * (clipping needs it; otherwise 0, not worth a pass over every gradient).
    */
-  accumulate(stages: readonly LookupStage[], counts: ArrayLike<number>, denseGrads: readonly Float32Array[]): number {
+  accumulate(stages: readonly LookupStage[], counts: ArrayLike<number>, denseGrads: readonly Float32Array[], norm: boolean): number {
     for (const t of this.perTable) t.reset();
     stages.forEach((stage, l) => this.perTable[stage.table]!.add(stage, counts[l]!, this.part, this.parts));
+    if (!norm) return 0;
     let squared = 0;
     for (const t of this.perTable) squared += t.squaredNorm();
     denseGrads.forEach((grad) => {

@@ -106,7 +106,7 @@ export class UpdatePool {
   /**
    * Run `phase` on every thread for step `step` with gradient scale `scale`; `meanwhile` runs on
    * the main thread after its own share, while the helpers finish theirs. Returns the squared norm
-   * of the gradients accumulated by this phase over all threads (0 for 'apply').
+   * of the gradients accumulated by 'accumulate' over all threads (0 for 'both' and 'apply').
    */
   run(phase: PhaseName, step: number, scale: number, meanwhile?: () => void): number {
     this.scalars[0] = step;
@@ -147,7 +147,8 @@ export class UpdatePool {
 /** One thread's share of a phase; shared by the main thread and the helpers. */
 export function runPhase(updater: StepUpdater, phase: number, stages: readonly LookupStage[], denseGrads: readonly Float32Array[], scalars: Float64Array, norms: Float64Array, part: number): void {
   const counts = scalars.subarray(2, 2 + stages.length);
-  if (phase === Phase.accumulate || phase === Phase.both) norms[part] = updater.accumulate(stages, counts, denseGrads);
+  // 'both' is the step without clipping: no norm needed.
+  if (phase === Phase.accumulate || phase === Phase.both) norms[part] = updater.accumulate(stages, counts, denseGrads, phase === Phase.accumulate);
   if (phase === Phase.apply || phase === Phase.both) updater.apply(scalars[0]!, scalars[1]!, denseGrads);
 }
 

@@ -321,7 +321,7 @@ for (const shape of SHAPES) {
       for (let step = 1; step <= 3; step++) {
         const data = stepData(p, rng);
         const scale = SCALES[step]!;
-        const norm = updater.accumulate(data.stages, data.counts, data.denseGrads);
+        const norm = updater.accumulate(data.stages, data.counts, data.denseGrads, true);
         updater.apply(step, scale, data.denseGrads);
         const expected = refStep(config, ref, dims, data, step, scale);
         assertRelClose(norm, expected, 1e-5, `squared norm at step ${step}`);
@@ -354,9 +354,9 @@ for (const shape of SHAPES) {
       for (let step = 1; step <= 3; step++) {
         const data = stepData(p, rng);
         const scale = SCALES[step]!;
-        const norm = one.accumulate(data.stages, data.counts, data.denseGrads);
+        const norm = one.accumulate(data.stages, data.counts, data.denseGrads, true);
         one.apply(step, scale, data.denseGrads);
-        const norms = three.map((u) => u.accumulate(data.stages, data.counts, data.denseGrads));
+        const norms = three.map((u) => u.accumulate(data.stages, data.counts, data.denseGrads, true));
         for (const u of three) u.apply(step, scale, data.denseGrads);
         assertRelClose(norms[0]! + norms[1]! + norms[2]!, norm, 1e-9, `${name}: sum of part norms at step ${step}`);
         // Each part's norm is a share of the whole.
@@ -402,10 +402,15 @@ test('UpdatePool threads 3 (workers) vs threads 1: bit-identical weights and slo
           }
           return norm;
         });
-        assertRelClose(norms[1]!, norms[0]!, 1e-9, `${name} step ${step}: squared norm`);
-        // The pool's norm is the plain StepUpdater's (the same per-row sums).
-        const check = new StepUpdater(cloneLayout(initial), 0, 1).accumulate(data.stages, data.counts, data.denseGrads);
-        assertRelClose(norms[0]!, check, 1e-9, `${name} step ${step}: squared norm vs StepUpdater`);
+        if (step % 2 === 1) {
+          // Without clipping no norm is computed.
+          assert.deepEqual(norms, [0, 0], `${name} step ${step}: run(both) reports no norm`);
+        } else {
+          assertRelClose(norms[1]!, norms[0]!, 1e-9, `${name} step ${step}: squared norm`);
+          // The pool's norm is the plain StepUpdater's (the same per-row sums).
+          const check = new StepUpdater(cloneLayout(initial), 0, 1).accumulate(data.stages, data.counts, data.denseGrads, true);
+          assertRelClose(norms[0]!, check, 1e-9, `${name} step ${step}: squared norm vs StepUpdater`);
+        }
         assertSameLayout(threaded, single, `${name} after step ${step}: 3 threads vs 1`);
       }
       // The steps did move the weights (so equality is not trivially of untouched arrays).
@@ -440,7 +445,7 @@ test('rows no unmasked in-count sample touches (incl. rows only masked or past-c
               (live ? touched : ignored)[s.table]![s.ids[i]!] = 1;
             }
           });
-          for (const u of updaters) u.accumulate(data.stages, data.counts, data.denseGrads);
+          for (const u of updaters) u.accumulate(data.stages, data.counts, data.denseGrads, true);
           for (const u of updaters) u.apply(step, SCALES[step]!, data.denseGrads);
         }
         const what = `${shape.rows}×${shape.dim} ${name} parts ${parts}`;
