@@ -194,23 +194,23 @@ static napi_value gather_rows(napi_env env, napi_callback_info info) {
 }
 
 /*
- * accumulateRows(ids, mask, count, part, parts, dim, grad, slotOf, rows, sums, used): add sample
- * i's gradient to the sum of its row for rows this thread owns (id mod parts == part), giving a
- * row met for the first time the next slot. Returns the new number of used slots; the caller
- * makes rows and sums long enough for used + count slots.
+ * accumulateRows(ids, mask, count, lo, hi, buckets, dim, grad, slotOf, rows, sums, used): add
+ * sample i's gradient to the sum of its row, for rows this thread owns (lo <= id mod buckets <
+ * hi), giving a row met for the first time the next slot. Returns the new number of used slots;
+ * the caller makes rows and sums long enough for used + count slots.
  */
 static napi_value accumulate_rows(napi_env env, napi_callback_info info) {
-  ARGS(11)
+  ARGS(12)
   Span ids, mask, grad, slot_of, rows, sums;
-  double count_d, part_d, parts_d, dim_d, used_d;
+  double count_d, lo_d, hi_d, buckets_d, dim_d, used_d;
   if (!typed(env, argv[0], napi_int32_array, &ids, 0) || !typed(env, argv[1], napi_float32_array, &mask, 1) || !number(env, argv[2], &count_d) ||
-      !number(env, argv[3], &part_d) || !number(env, argv[4], &parts_d) || !number(env, argv[5], &dim_d) || !typed(env, argv[6], napi_float32_array, &grad, 0) ||
-      !typed(env, argv[7], napi_int32_array, &slot_of, 0) || !typed(env, argv[8], napi_int32_array, &rows, 0) || !typed(env, argv[9], napi_float32_array, &sums, 0) ||
-      !number(env, argv[10], &used_d))
+      !number(env, argv[3], &lo_d) || !number(env, argv[4], &hi_d) || !number(env, argv[5], &buckets_d) || !number(env, argv[6], &dim_d) ||
+      !typed(env, argv[7], napi_float32_array, &grad, 0) || !typed(env, argv[8], napi_int32_array, &slot_of, 0) || !typed(env, argv[9], napi_int32_array, &rows, 0) ||
+      !typed(env, argv[10], napi_float32_array, &sums, 0) || !number(env, argv[11], &used_d))
     return NULL;
   size_t count = (size_t)count_d, dim = (size_t)dim_d, used = (size_t)used_d;
-  int32_t part = (int32_t)part_d, parts = (int32_t)parts_d;
-  if (count > ids.length || count * dim > grad.length || (mask.data && count > mask.length) || rows.length < used + count || sums.length < (used + count) * dim || parts < 1) {
+  int32_t lo = (int32_t)lo_d, hi = (int32_t)hi_d, buckets = (int32_t)buckets_d;
+  if (count > ids.length || count * dim > grad.length || (mask.data && count > mask.length) || rows.length < used + count || sums.length < (used + count) * dim || buckets < 1) {
     fail(env, "accumulateRows: arrays shorter than count");
     return NULL;
   }
@@ -221,7 +221,8 @@ static napi_value accumulate_rows(napi_env env, napi_callback_info info) {
   for (size_t i = 0; i < count; i++) {
     int32_t r = id[i];
     if (r < 0 || (size_t)r >= slot_of.length) { fail(env, "accumulateRows: id outside the table"); return NULL; }
-    if (r % parts != part || (mk && mk[i] == 0)) continue;
+    int32_t bucket = r % buckets;
+    if (bucket < lo || bucket >= hi || (mk && mk[i] == 0)) continue;
     int32_t s = slot[r];
     if (s < 0) {
       s = slot[r] = (int32_t)used++;

@@ -15,11 +15,11 @@ export interface Kernels {
   /** out row i = table row ids[i] (zeros where mask[i] is 0); -1, or the first sample whose id is outside the table. */
   gatherRows(table: Float32Array, dim: number, ids: Int32Array, count: number, mask: Float32Array | null, out: Float32Array): number;
   /**
-   * Add sample i's gradient row to the sum of table row ids[i], for rows with id mod parts = part
-   * and mask not 0; a row met first gets slot `used++` (slotOf[row] = slot, rows[slot] = row).
-   * Returns the new `used`; rows and sums must hold used + count slots.
+   * Add sample i's gradient row to the sum of table row ids[i], for rows with lo <= id mod
+   * buckets < hi and mask not 0; a row met first gets slot `used++` (slotOf[row] = slot,
+   * rows[slot] = row). Returns the new `used`; rows and sums must hold used + count slots.
    */
-  accumulateRows(ids: Int32Array, mask: Float32Array | null, count: number, part: number, parts: number, dim: number, grad: Float32Array, slotOf: Int32Array, rows: Int32Array, sums: Float32Array, used: number): number;
+  accumulateRows(ids: Int32Array, mask: Float32Array | null, count: number, lo: number, hi: number, buckets: number, dim: number, grad: Float32Array, slotOf: Int32Array, rows: Int32Array, sums: Float32Array, used: number): number;
 }
 
 export const jsKernels: Kernels = {
@@ -70,10 +70,11 @@ export const jsKernels: Kernels = {
     return -1;
   },
 
-  accumulateRows(ids, mask, count, part, parts, dim, grad, slotOf, rows, sums, used) {
+  accumulateRows(ids, mask, count, lo, hi, buckets, dim, grad, slotOf, rows, sums, used) {
     for (let i = 0; i < count; i++) {
       const r = ids[i]!;
-      if (r % parts !== part || (mask && mask[i] === 0)) continue;
+      const bucket = r % buckets;
+      if (bucket < lo || bucket >= hi || (mask && mask[i] === 0)) continue;
       let slot = slotOf[r]!;
       if (slot < 0) {
         slot = slotOf[r] = used++;

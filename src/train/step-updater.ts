@@ -1,10 +1,12 @@
 /**
- * The optimizer half of a training step, as one of T threads does it. Embedding rows: sum the
- * gathered-row gradients of every lookup into one gradient per distinct table row (a row used by
- * several samples, or by several lookups sharing a table, gets one update per step), then update
- * those rows; thread k owns the rows r with r mod T = k. Dense weights: thread k updates the k-th
- * of T equal slices of each. Every value's update reads the same numbers in the same order
- * whichever thread does it, so the result does not depend on the thread count.
+ * The optimizer half of a training step, as one of T threads does it. Thread k owns the share
+ * [bounds[k], bounds[k+1]) of the work (fractions; equal unless the pool rebalances them).
+ * Embedding rows: sum the gathered-row gradients of every lookup into one gradient per distinct
+ * table row (a row used by several samples, or by several lookups sharing a table, gets one
+ * update per step), then update those rows; thread k owns the rows whose id mod BUCKETS falls in
+ * its share. Dense weights: thread k updates its share's slice of each. Every value's update
+ * reads the same numbers in the same order whichever thread does it, so the result depends
+ * neither on the thread count nor on the shares.
  */
 import { kernels } from '../engine/kernels.js';
 import { createOptimizer, WHOLE, type Optimizer, type OptimizerConfig } from './optimizers.js';
@@ -39,9 +41,17 @@ export interface UpdateLayout {
   dense: SharedDense[];
 }
 
-/** Thread `part` of `parts`'s slice [start, end) of `size` values. */
-function slice(size: number, part: number, parts: number): [number, number] {
-  return [Math.floor((size * part) / parts), Math.floor((size * (part + 1)) / parts)];
+/** Rows are dealt to threads by id mod BUCKETS: fine enough to move shares by 1/4096. */
+export const BUCKETS = 4096;
+
+/** Fractions 0 = b0 < b1 < ... < bT = 1: thread k's share is [b_k, b_k+1). */
+export function equalBounds(parts: number): Float64Array {
+  return Float64Array.from({ length: parts + 1 }, (_, k) => k / parts);
+}
+
+/** Thread `part`'s slice [start, end) of `size` values under `bounds`. */
+function slice(size: number, bounds: Float64Array, part: number): [number, number] {
+  return [Math.floor(size * bounds[part]!), Math.floor(size * bounds[part + 1]!)];
 }
 
 class TableGradients {
@@ -73,10 +83,10 @@ class TableGradients {
     this.grad = grad;
   }
 
-  /** Add the gradients of lookup samples whose row this thread owns. */
-  add({ ids, mask, grad }: LookupStage, count: number, part: number, parts: number): void {
+  /** Add the gradients of lookup samples whose row falls in buckets [lo, hi). */
+  add({ ids, mask, grad }: LookupStage, count: number, lo: number, hi: number): void {
     while (this.rows.length < this.count + count) this.grow();
-    this.count = kernels.accumulateRows(ids, mask ?? null, count, part, parts, this.dim, grad, this.slotOf, this.rows, this.grad, this.count);
+    this.count = kernels.accumulateRows(ids, mask ?? null, count, lo, hi, BUCKETS, this.dim, grad, this.slotOf, this.rows, this.grad, this.count);
   }
 
   squaredNorm(): number {
@@ -93,9 +103,11 @@ export class StepUpdater {
 
   constructor(
     private readonly layout: UpdateLayout,
-    /** This thread's share: rows r with r mod parts = part. */
+    /** This thread's index. */
     private readonly part = 0,
-    private readonly parts = 1,
+    parts = 1,
+    /** Every thread's share, read at each step (shared memory when the pool rebalances it). */
+    private readonly bounds: Float64Array = equalBounds(parts),
   ) {
     this.optimizer = createOptimizer(layout.optimizer);
     this.perTable = layout.tables.map((t) => new TableGradients(t.rows, t.dim));
@@ -108,12 +120,13 @@ export class StepUpdater {
    */
   accumulate(stages: readonly LookupStage[], counts: ArrayLike<number>, denseGrads: readonly Float32Array[], norm: boolean): number {
     for (const t of this.perTable) t.reset();
-    stages.forEach((stage, l) => this.perTable[stage.table]!.add(stage, counts[l]!, this.part, this.parts));
+    const [lo, hi] = slice(BUCKETS, this.bounds, this.part);
+    stages.forEach((stage, l) => this.perTable[stage.table]!.add(stage, counts[l]!, lo, hi));
     if (!norm) return 0;
     let squared = 0;
     for (const t of this.perTable) squared += t.squaredNorm();
     denseGrads.forEach((grad) => {
-      const [start, end] = slice(grad.length, this.part, this.parts);
+      const [start, end] = slice(grad.length, this.bounds, this.part);
       for (let i = start; i < end; i++) squared += grad[i]! * grad[i]!;
     });
     return squared;
@@ -126,7 +139,7 @@ export class StepUpdater {
       this.optimizer.update(table.data, g.rows, g.count, table.dim, g.grad, table.slots, step, this.layout.embeddingL2, gradScale);
     });
     this.layout.dense.forEach(({ data, slots, l2 }, i) => {
-      const [start, end] = slice(data.length, this.part, this.parts);
+      const [start, end] = slice(data.length, this.bounds, this.part);
       if (end === start) return;
       const view = (a: Float32Array) => a.subarray(start, end);
       this.optimizer.update(view(data), WHOLE, 1, end - start, view(denseGrads[i]!), slots.map(view), step, l2, gradScale);

@@ -134,7 +134,7 @@ export class Trainer {
       if (existsSync(join(checkpointDir, 'best.bin'))) best = new Map([...(await readTensorFile(join(checkpointDir, 'best.bin'))).tensors].map(([k, t]) => [k, t.data]));
     }
 
-    const pool = this.updatePool(built.ctx.lookups, denseNames);
+    const pool = await this.updatePool(built.ctx.lookups, denseNames).ready();
     const stepsPerEpoch = Math.ceil(train.rows.length / batchSize);
     const better = (a: number, b: number) => (higherIsBetter(watched!) ? a > b + earlyStopping!.minDelta : a < b - earlyStopping!.minDelta);
 

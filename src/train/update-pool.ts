@@ -5,8 +5,9 @@
  * step). Each thread updates the rows and slices it owns (see StepUpdater), so results do not
  * depend on the thread count.
  */
-import { Worker } from 'node:worker_threads';
-import { StepUpdater, type LookupStage, type UpdateLayout } from './step-updater.js';
+import { once } from 'node:events';
+import { parentPort, Worker } from 'node:worker_threads';
+import { equalBounds, StepUpdater, type LookupStage, type UpdateLayout } from './step-updater.js';
 
 /** Indices into the control block. */
 const GENERATION = 0;
@@ -26,6 +27,10 @@ export interface HelperData {
   control: Int32Array;
   /** [step, scale, count per lookup ..., squared norm per thread ...]. */
   scalars: Float64Array;
+  /** Every thread's share of the work (see StepUpdater). */
+  bounds: Float64Array;
+  /** Milliseconds each thread spent in the last phase. */
+  times: Float64Array;
   /** The failure message of a helper, UTF-8, zero-terminated. */
   failure: Uint8Array;
   part: number;
@@ -52,6 +57,8 @@ export class UpdatePool {
   private readonly workers: Worker[] = [];
   private readonly counts: Float64Array;
   private readonly norms: Float64Array;
+  private readonly bounds: Float64Array;
+  private readonly times: Float64Array;
 
   constructor(
     private readonly layout: UpdateLayout,
@@ -70,14 +77,31 @@ export class UpdatePool {
     this.scalars = new Float64Array(new SharedArrayBuffer((2 + shapes.length + threads) * 8));
     this.counts = this.scalars.subarray(2, 2 + shapes.length);
     this.norms = this.scalars.subarray(2 + shapes.length);
-    this.own = new StepUpdater(layout, 0, threads);
+    this.bounds = new Float64Array(new SharedArrayBuffer((threads + 1) * 8));
+    this.bounds.set(equalBounds(threads));
+    this.times = new Float64Array(new SharedArrayBuffer(threads * 8));
+    this.own = new StepUpdater(layout, 0, threads, this.bounds);
     for (let part = 1; part < threads; part++) {
-      const data: HelperData = { layout, stages: this.stages, denseGrads: this.denseGrads, control: this.control, scalars: this.scalars, failure: this.failure, part, parts: threads };
+      const data: HelperData = { layout, stages: this.stages, denseGrads: this.denseGrads, control: this.control, scalars: this.scalars, bounds: this.bounds, times: this.times, failure: this.failure, part, parts: threads };
       const worker = new Worker(new URL('./update-worker.js', import.meta.url), { workerData: data });
-      // A helper that dies outside a phase (it cannot: it only waits) would leave the step waiting forever.
+      // Helpers never keep the process alive; close() ends them.
       worker.unref();
       this.workers.push(worker);
     }
+  }
+
+  /**
+   * Resolves once every helper has loaded and waits for its first phase, so the first step does
+   * not pay for thread start-up (tens of milliseconds); rejects if one failed to start.
+   */
+  async ready(): Promise<this> {
+    try {
+      await Promise.all(this.workers.map((w) => once(w, 'message')));
+    } catch (error) {
+      await this.close();
+      throw new Error(`a training helper thread failed to start: ${(error as Error).message}`);
+    }
+    return this;
   }
 
   /** Copy lookup `l`'s ids, mask and row gradients of this step into shared memory. */
@@ -119,8 +143,10 @@ export class UpdatePool {
       Atomics.add(this.control, GENERATION, 1);
       Atomics.notify(this.control, GENERATION);
     }
+    const started = performance.now();
     runPhase(this.own, Phase[phase], this.stages, this.denseGrads, this.scalars, this.norms, 0);
     meanwhile?.();
+    this.times[0] = performance.now() - started;
     for (let pending; (pending = Atomics.load(this.control, PENDING)) !== 0; ) {
       // Events (a worker's 'error') cannot arrive while the main thread blocks here, hence a deadline.
       if (Atomics.wait(this.control, PENDING, pending, HELPER_DEADLINE_MS) === 'timed-out') throw new Error(`a training helper thread did not finish a step within ${HELPER_DEADLINE_MS / 1000} s`);
@@ -129,9 +155,30 @@ export class UpdatePool {
       const end = this.failure.indexOf(0);
       throw new Error(`a training helper thread failed: ${new TextDecoder().decode(this.failure.slice(0, end < 0 ? undefined : end))}`);
     }
+    // Only unclipped steps rebalance: a clipped step's norm is summed per share, so moving the
+    // shares would move its last bits.
+    if (phase === 'both' && helpers > 0) this.rebalance();
     let squared = 0;
     for (const n of this.norms) squared += n;
     return squared;
+  }
+
+  /**
+   * Move the shares toward what each thread got done per millisecond in the last step: the main
+   * thread also copies and stages, and the helpers read what it staged from another core, so
+   * equal shares leave it waiting. The weights do not depend on the shares.
+   */
+  private rebalance(): void {
+    const parts = this.threads;
+    const speed = Array.from({ length: parts }, (_, k) => (this.bounds[k + 1]! - this.bounds[k]!) / Math.max(this.times[k]!, 1e-3));
+    const total = speed.reduce((a, b) => a + b, 0);
+    let at = 0;
+    for (let k = 0; k < parts - 1; k++) {
+      const share = this.bounds[k + 1]! - this.bounds[k]!;
+      // Smoothed, and never below 5% of the work: one noisy step must not starve a thread.
+      at += Math.max(0.05, 0.8 * share + 0.2 * (speed[k]! / total));
+      this.bounds[k + 1] = Math.min(at, 1 - 0.05 * (parts - 1 - k));
+    }
   }
 
   async close(): Promise<void> {
@@ -155,7 +202,8 @@ export function runPhase(updater: StepUpdater, phase: number, stages: readonly L
 /** The helper's loop: wait for a new generation, run its share, report done. */
 export function helperLoop(data: HelperData): void {
   const { control, scalars, stages, denseGrads, part, parts } = data;
-  const updater = new StepUpdater(data.layout, part, parts);
+  const updater = new StepUpdater(data.layout, part, parts, data.bounds);
+  parentPort?.postMessage('ready');
   const norms = scalars.subarray(2 + stages.length);
   // Generation 0 is the pool's start: a step dispatched before this thread got here is not missed.
   let generation = 0;
@@ -164,8 +212,10 @@ export function helperLoop(data: HelperData): void {
     generation = Atomics.load(control, GENERATION);
     const phase = Atomics.load(control, PHASE);
     if (phase === Phase.stop) return;
+    const started = performance.now();
     try {
       runPhase(updater, phase, stages, denseGrads, scalars, norms, part);
+      data.times[part] = performance.now() - started;
     } catch (error) {
       data.failure.set(new TextEncoder().encode(String((error as Error).stack ?? error)).subarray(0, data.failure.length - 1));
       Atomics.store(control, FAILED, 1);

@@ -73,20 +73,22 @@ for (const [rows, width] of SHAPES) {
     const ids = Int32Array.from({ length: count }, () => (rng.next() < 0.5 ? rng.int(Math.min(rows, 3)) : rng.int(rows)));
     const mask = Float32Array.from({ length: count }, () => (rng.next() < 0.2 ? 0 : 1));
     const grad = floats(rng, count * width);
-    for (const parts of [1, 3]) {
-      for (let part = 0; part < parts; part++) {
+    for (const bounds of [[0, 5], [0, 1, 4, 5]]) {
+      for (let part = 0; part + 1 < bounds.length; part++) {
+        const [lo, hi] = [bounds[part]!, bounds[part + 1]!];
         const run = (k: Kernels) => {
           const slotOf = new Int32Array(rows).fill(-1);
           const out = new Int32Array(2 * count);
           const sums = new Float32Array(2 * count * width);
           // Two lookups into the same sums, as two features sharing a table.
-          let used = k.accumulateRows(ids, mask, count, part, parts, width, grad, slotOf, out, sums, 0);
-          used = k.accumulateRows(ids, null, count, part, parts, width, grad, slotOf, out, sums, used);
+          // Buckets id mod 5, this part owning [lo, hi): uneven shares, as after rebalancing.
+          let used = k.accumulateRows(ids, mask, count, lo, hi, 5, width, grad, slotOf, out, sums, 0);
+          used = k.accumulateRows(ids, null, count, lo, hi, 5, width, grad, slotOf, out, sums, used);
           return { used, rows: [...out.subarray(0, used)], sums: bits(sums.subarray(0, used * width)), slotOf: [...slotOf] };
         };
         const a = run(native!);
-        assert.deepEqual(a, run(jsKernels), `part ${part} of ${parts}`);
-        assert.ok(a.rows.every((r) => r % parts === part), 'a row of another part was accumulated');
+        assert.deepEqual(a, run(jsKernels), `buckets [${lo}, ${hi}) of 5`);
+        assert.ok(a.rows.every((r) => r % 5 >= lo && r % 5 < hi), 'a row of another part was accumulated');
       }
     }
   });

@@ -343,15 +343,19 @@ for (const shape of SHAPES) {
 // ---------------------------------------------------------------------------------------------
 
 for (const shape of SHAPES) {
-  test(`StepUpdater parts 0..2 of 3 together equal parts 1 bit for bit: table ${shape.rows}×${shape.dim}, dense ${shape.dense}`, () => {
+  test(`StepUpdater parts 0..2 of 3, with shares that change every step, together equal parts 1 bit for bit: table ${shape.rows}×${shape.dim}, dense ${shape.dense}`, () => {
     for (const name of Object.keys(OPTIMIZERS)) {
       const rng = new Random(2000 + shape.rows + name.length);
       const p = plan(shape, rng);
       const whole = makeLayout(p, optimizerConfig(name), rng, false);
       const split = cloneLayout(whole);
       const one = new StepUpdater(whole, 0, 1);
-      const three = [0, 1, 2].map((k) => new StepUpdater(split, k, 3));
+      // The pool moves the shares between steps (rebalancing); any shares must give the same bits.
+      const bounds = Float64Array.of(0, 1 / 3, 2 / 3, 1);
+      const shares = [[0, 1 / 3, 2 / 3, 1], [0, 0.13, 0.9, 1], [0, 0.5, 0.5003, 1]];
+      const three = [0, 1, 2].map((k) => new StepUpdater(split, k, 3, bounds));
       for (let step = 1; step <= 3; step++) {
+        bounds.set(shares[step - 1]!);
         const data = stepData(p, rng);
         const scale = SCALES[step]!;
         const norm = one.accumulate(data.stages, data.counts, data.denseGrads, true);
