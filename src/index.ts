@@ -24,6 +24,7 @@ export { FeatureCross } from './layers/feature-cross.js';
 export { CrossNet } from './layers/cross-net.js';
 export { FactorizationMachine } from './layers/factorization-machine.js';
 export { DotInteraction } from './layers/dot-interaction.js';
+export { ResidualUnit } from './layers/residual-unit.js';
 
 export { MODEL_TYPES, modelDefinition } from './models/registry.js';
 

@@ -1,15 +1,17 @@
 import { ConfigError } from '../errors.js';
 import { dcn } from './dcn.js';
 import { dcnV2 } from './dcn-v2.js';
+import { deepCrossing } from './deep-crossing.js';
 import { deepfm } from './deepfm.js';
 import { dlrm } from './dlrm.js';
 import { dnn } from './dnn.js';
 import { fm } from './fm.js';
 import { lr } from './lr.js';
+import { nfm } from './nfm.js';
 import type { ModelDefinition } from './model-definition.js';
 import { wideDeep } from './wide-deep.js';
 
-const MODELS: readonly ModelDefinition<any>[] = [lr, fm, dnn, wideDeep, deepfm, dcn, dcnV2, dlrm];
+const MODELS: readonly ModelDefinition<any>[] = [lr, fm, dnn, wideDeep, deepfm, dcn, dcnV2, dlrm, nfm, deepCrossing];
 
 export const MODEL_TYPES = MODELS.map((m) => m.type);
 

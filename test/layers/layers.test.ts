@@ -14,6 +14,7 @@ import { DeepFeatureRanking } from '../../src/layers/deep-feature-ranking.js';
 import { FeatureCross } from '../../src/layers/feature-cross.js';
 import { CrossNet } from '../../src/layers/cross-net.js';
 import { FactorizationMachine } from '../../src/layers/factorization-machine.js';
+import { ResidualUnit } from '../../src/layers/residual-unit.js';
 import { DotInteraction } from '../../src/layers/dot-interaction.js';
 import { Embedding } from '../../src/layers/embedding.js';
 import { ConfigError } from '../../src/errors.js';
@@ -59,6 +60,16 @@ test('FactorizationMachine equals the explicit pairwise sum', async () => {
   assert.ok(Math.abs(y! - explicit) < 1e-12, `${y} vs ${explicit}`);
 });
 
+test('ResidualUnit computes act(W2 act(W1 x + b1) + b2) + x', async () => {
+  const ones = (p: ParameterStore) => {
+    for (const t of p.dense.values()) t.data.fill(t.name.endsWith('kernel') ? 1 : 0.5);
+  };
+  // x = [1, 2], W = ones, b = 0.5: inner relu(3.5) = 3.5; outer relu(4) = [4, 4]; + x = [5, 6].
+  close(await run((ctx, x) => new ResidualUnit({ name: 'res', hiddenUnits: 1 }).apply(ctx, x), [1, 2], [1, 2], new ParameterStore(1), ones), [5, 6]);
+  // A negative pre-activation is cut by the ReLU and the unit passes x through: inner relu(-3 + 0.5) = 0, outer relu(0.5) = 0.5.
+  close(await run((ctx, x) => new ResidualUnit({ name: 'res', hiddenUnits: 1 }).apply(ctx, x), [-1, -2], [1, 2], new ParameterStore(1), ones), [-0.5, -1.5]);
+});
+
 test('DotInteraction returns the strict lower triangle, or with the diagonal', async () => {
   const v = [1, 0, 0, 2, 3, 4]; // fields (1,0), (0,2), (3,4)
   close(await run((ctx, x) => new DotInteraction().apply(ctx, x), v, [1, 3, 2]), [0, 3, 8]);
@@ -94,6 +105,7 @@ test('layer configs round-trip through getConfig/fromConfig', () => {
     new FactorizationMachine({ output: 'vector' }),
     new DotInteraction({ selfInteraction: true }),
     new Embedding({ inputDim: 10, outputDim: 4 }),
+    new ResidualUnit({ hiddenUnits: 7, activation: 'tanh' }),
   ];
   for (const layer of layers) {
     const Class = layer.constructor as unknown as { fromConfig(c: unknown): { getConfig(): unknown } };
@@ -121,6 +133,7 @@ const gradientCases: [string, number[], (ctx: BuildContext, x: Sym) => Sym, Buil
   ['FactorizationMachine', [2, 3, 4], (ctx, x) => new FactorizationMachine().apply(ctx, x)],
   ['FactorizationMachine vector', [2, 3, 4], (ctx, x) => new FactorizationMachine({ output: 'vector' }).apply(ctx, x)],
   ['DotInteraction', [2, 4, 3], (ctx, x) => new DotInteraction().apply(ctx, x)],
+  ['ResidualUnit', [3, 4], (ctx, x) => new ResidualUnit({ hiddenUnits: 5, activation: 'tanh' }).apply(ctx, x)],
 ];
 
 for (const [name, dims, layer, mode = 'eval'] of gradientCases) {

@@ -4,6 +4,7 @@ import { RankingModel } from '../../src/train/ranking-model.js';
 import { Trainer } from '../../src/train/trainer.js';
 import { TrainConfigSchema } from '../../src/train/train-config.js';
 import { Random } from '../../src/util/random.js';
+import { Predictor } from '../../src/train/predict.js';
 import { MemorySource } from '../support/memory-source.js';
 import type { FeatureSpec } from '../../src/data/batch.js';
 
@@ -22,9 +23,10 @@ const spec: FeatureSpec = { categorical: [{ name: 'a', cardinality: 10 }, { name
 
 const variants: [string, Record<string, unknown>][] = [
   ['lr', {}],
-  ...['fm', 'dnn', 'wide-deep', 'deepfm', 'dcn', 'dcn-v2', 'dlrm'].map((type): [string, Record<string, unknown>] => [type, { embeddingDim: 8 }]),
+  ...['fm', 'dnn', 'wide-deep', 'deepfm', 'dcn', 'dcn-v2', 'dlrm', 'nfm', 'deep-crossing'].map((type): [string, Record<string, unknown>] => [type, { embeddingDim: 8 }]),
   ['dcn-v2', { embeddingDim: 8, structure: 'parallel', projectionDim: 4, diagScale: 0.5 }],
   ['dnn', { embeddingDim: 8, batchNorm: true, dropout: 0.2 }],
+  ['nfm', { embeddingDim: 8, hiddenUnits: [] }],
 ];
 
 for (const [type, modelConfig] of variants) {
@@ -41,3 +43,28 @@ for (const [type, modelConfig] of variants) {
     assert.ok(auc > 0.6, `${type} auc ${auc}`);
   });
 }
+
+test('NFM without hidden layers and with h = 1 is FM: the same predictions from the same embeddings and first-order weights', async () => {
+  const source = xorData(300, 2);
+  const rows = Int32Array.from({ length: 300 }, (_, i) => i);
+  const head = { task: 'click', kind: 'binary' as const, offset: 0 };
+  const fm = new RankingModel(spec, RankingModel.parseModelSpec('fm', { embeddingDim: 6 }), head, undefined, 4);
+  // The same parameter store: NFM reads FM's embeddings and linear terms and adds its projection h.
+  const nfm = new RankingModel(spec, RankingModel.parseModelSpec('nfm', { embeddingDim: 6, hiddenUnits: [] }), head, fm.params, 4);
+  nfm.build('eval');
+  fm.params.dense.get('logit/kernel')!.data.fill(1);
+  fm.params.dense.get('logit/bias')!.data.fill(0);
+  const score = async (model: RankingModel) => {
+    const predictor = await Predictor.create(model, 1);
+    const { predictions } = await predictor.predict(source, rows);
+    await predictor.release();
+    return predictions;
+  };
+  const [a, b] = [await score(fm), await score(nfm)];
+  assert.ok(a.some((p) => Math.abs(p - 0.5) > 1e-3), 'FM predictions are all 0.5: the comparison would be vacuous');
+  for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i]! - b[i]!) < 1e-6, `row ${i}: FM ${a[i]} vs NFM ${b[i]}`);
+  // And h is what makes the difference: another h, other predictions.
+  fm.params.dense.get('logit/kernel')!.data.fill(0.5);
+  const c = await score(nfm);
+  assert.ok(c.some((p, i) => Math.abs(p - a[i]!) > 1e-4), 'NFM ignores its projection h');
+});

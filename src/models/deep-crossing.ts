@@ -1,0 +1,24 @@
+/**
+ * Deep Crossing (Shan et al. 2016): the stacked features x0 = [e_1; …; e_F; x_dense] pass through
+ * residual units x_{l+1} = ReLU(W2 ReLU(W1 x_l + b1) + b2) + x_l, then ŷ = w·x_L + b.
+ */
+import { z } from 'zod';
+import { ResidualUnit } from '../layers/residual-unit.js';
+import { defineModel, embeddingOptions, logit } from './model-definition.js';
+
+export const deepCrossing = defineModel({
+  type: 'deep-crossing',
+  description: 'Stacked embeddings through residual units',
+  schema: z
+    .object({
+      ...embeddingOptions,
+      /** Inner width of each residual unit, one entry per unit. */
+      residualUnits: z.array(z.number().int().positive()).min(1).default([256, 256]),
+    })
+    .strict(),
+  build: (inputs, config) => {
+    let x = inputs.flat(config.embeddingDim);
+    config.residualUnits.forEach((hiddenUnits, i) => (x = new ResidualUnit({ name: `residual_${i}`, hiddenUnits }).apply(inputs.ctx, x)));
+    return logit(inputs.ctx, x);
+  },
+});
