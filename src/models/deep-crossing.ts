@@ -1,8 +1,10 @@
 /**
  * Deep Crossing (Shan et al. 2016): the stacked features x0 = [e_1; …; e_F; x_dense] pass through
- * residual units x_{l+1} = ReLU(W2 ReLU(W1 x_l + b1) + b2) + x_l, then ŷ = w·x_L + b.
+ * residual units x_{l+1} = ReLU(W2 ReLU(W1 x_l + b1) + b2) + x_l, then ŷ = w·x_L + b. Optional
+ * dropout after each unit (not in the paper; it delays overfitting on Frappe).
  */
 import { z } from 'zod';
+import { Dropout } from '../layers/dropout.js';
 import { ResidualUnit } from '../layers/residual-unit.js';
 import { defineModel, embeddingOptions, logit } from './model-definition.js';
 
@@ -14,11 +16,15 @@ export const deepCrossing = defineModel({
       ...embeddingOptions,
       /** Inner width of each residual unit, one entry per unit. */
       residualUnits: z.array(z.number().int().positive()).min(1).default([256, 256]),
+      dropout: z.number().min(0).lt(1).default(0),
     })
     .strict(),
   build: (inputs, config) => {
     let x = inputs.flat(config.embeddingDim);
-    config.residualUnits.forEach((hiddenUnits, i) => (x = new ResidualUnit({ name: `residual_${i}`, hiddenUnits }).apply(inputs.ctx, x)));
+    config.residualUnits.forEach((hiddenUnits, i) => {
+      x = new ResidualUnit({ name: `residual_${i}`, hiddenUnits }).apply(inputs.ctx, x);
+      if (config.dropout > 0) x = new Dropout({ name: `residual_${i}_dropout`, rate: config.dropout }).apply(inputs.ctx, x);
+    });
     return logit(inputs.ctx, x);
   },
 });

@@ -27,6 +27,7 @@ const variants: [string, Record<string, unknown>][] = [
   ['dcn-v2', { embeddingDim: 8, structure: 'parallel', projectionDim: 4, diagScale: 0.5 }],
   ['dnn', { embeddingDim: 8, batchNorm: true, dropout: 0.2 }],
   ['nfm', { embeddingDim: 8, hiddenUnits: [] }],
+  ['deep-crossing', { embeddingDim: 8, residualUnits: [16], dropout: 0.2 }],
 ];
 
 for (const [type, modelConfig] of variants) {
