@@ -25,6 +25,7 @@ export { CrossNet } from './layers/cross-net.js';
 export { FactorizationMachine } from './layers/factorization-machine.js';
 export { DotInteraction } from './layers/dot-interaction.js';
 export { ResidualUnit } from './layers/residual-unit.js';
+export { OuterProduct } from './layers/outer-product.js';
 
 export { MODEL_TYPES, modelDefinition } from './models/registry.js';
 

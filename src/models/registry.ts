@@ -8,10 +8,11 @@ import { dnn } from './dnn.js';
 import { fm } from './fm.js';
 import { lr } from './lr.js';
 import { nfm } from './nfm.js';
+import { ipnn, opnn } from './pnn.js';
 import type { ModelDefinition } from './model-definition.js';
 import { wideDeep } from './wide-deep.js';
 
-const MODELS: readonly ModelDefinition<any>[] = [lr, fm, dnn, wideDeep, deepfm, dcn, dcnV2, dlrm, nfm, deepCrossing];
+const MODELS: readonly ModelDefinition<any>[] = [lr, fm, dnn, wideDeep, deepfm, dcn, dcnV2, dlrm, nfm, deepCrossing, ipnn, opnn];
 
 export const MODEL_TYPES = MODELS.map((m) => m.type);
 

@@ -15,6 +15,7 @@ import { FeatureCross } from '../../src/layers/feature-cross.js';
 import { CrossNet } from '../../src/layers/cross-net.js';
 import { FactorizationMachine } from '../../src/layers/factorization-machine.js';
 import { ResidualUnit } from '../../src/layers/residual-unit.js';
+import { OuterProduct } from '../../src/layers/outer-product.js';
 import { DotInteraction } from '../../src/layers/dot-interaction.js';
 import { Embedding } from '../../src/layers/embedding.js';
 import { ConfigError } from '../../src/errors.js';
@@ -58,6 +59,11 @@ test('FactorizationMachine equals the explicit pairwise sum', async () => {
   let explicit = 0;
   for (let i = 0; i < 3; i++) for (let j = i + 1; j < 3; j++) explicit += v[2 * i]! * v[2 * j]! + v[2 * i + 1]! * v[2 * j + 1]!;
   assert.ok(Math.abs(y! - explicit) < 1e-12, `${y} vs ${explicit}`);
+});
+
+test('OuterProduct is the outer product of the summed fields, flattened', async () => {
+  // Fields [1, 2] and [3, -1]: f_Σ = [4, 1], f_Σ f_Σᵀ = [[16, 4], [4, 1]].
+  close(await run((ctx, x) => new OuterProduct().apply(ctx, x), [1, 2, 3, -1], [1, 2, 2]), [16, 4, 4, 1]);
 });
 
 test('ResidualUnit computes act(W2 act(W1 x + b1) + b2) + x', async () => {
@@ -106,6 +112,7 @@ test('layer configs round-trip through getConfig/fromConfig', () => {
     new DotInteraction({ selfInteraction: true }),
     new Embedding({ inputDim: 10, outputDim: 4 }),
     new ResidualUnit({ hiddenUnits: 7, activation: 'tanh' }),
+    new OuterProduct({ name: 'op' }),
   ];
   for (const layer of layers) {
     const Class = layer.constructor as unknown as { fromConfig(c: unknown): { getConfig(): unknown } };
@@ -134,6 +141,7 @@ const gradientCases: [string, number[], (ctx: BuildContext, x: Sym) => Sym, Buil
   ['FactorizationMachine vector', [2, 3, 4], (ctx, x) => new FactorizationMachine({ output: 'vector' }).apply(ctx, x)],
   ['DotInteraction', [2, 4, 3], (ctx, x) => new DotInteraction().apply(ctx, x)],
   ['ResidualUnit', [3, 4], (ctx, x) => new ResidualUnit({ hiddenUnits: 5, activation: 'tanh' }).apply(ctx, x)],
+  ['OuterProduct', [2, 3, 4], (ctx, x) => new OuterProduct().apply(ctx, x)],
 ];
 
 for (const [name, dims, layer, mode = 'eval'] of gradientCases) {

@@ -23,7 +23,7 @@ const spec: FeatureSpec = { categorical: [{ name: 'a', cardinality: 10 }, { name
 
 const variants: [string, Record<string, unknown>][] = [
   ['lr', {}],
-  ...['fm', 'dnn', 'wide-deep', 'deepfm', 'dcn', 'dcn-v2', 'dlrm', 'nfm', 'deep-crossing'].map((type): [string, Record<string, unknown>] => [type, { embeddingDim: 8 }]),
+  ...['fm', 'dnn', 'wide-deep', 'deepfm', 'dcn', 'dcn-v2', 'dlrm', 'nfm', 'deep-crossing', 'ipnn', 'opnn'].map((type): [string, Record<string, unknown>] => [type, { embeddingDim: 8 }]),
   ['dcn-v2', { embeddingDim: 8, structure: 'parallel', projectionDim: 4, diagScale: 0.5 }],
   ['dnn', { embeddingDim: 8, batchNorm: true, dropout: 0.2 }],
   ['nfm', { embeddingDim: 8, hiddenUnits: [] }],
