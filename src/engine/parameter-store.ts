@@ -5,6 +5,7 @@
  */
 import { ArtifactError } from '../errors.js';
 import { Random } from '../util/random.js';
+import { sharedFloat32 } from '../util/shared-memory.js';
 
 export type Initializer =
   | { kind: 'zeros' }
@@ -62,11 +63,6 @@ function fill(data: Float32Array, shape: readonly number[], init: Initializer, r
   }
 }
 
-/** Weights live in shared memory: the trainer's helper threads update them in place. */
-function sharedFloat32(size: number): Float32Array {
-  return new Float32Array(new SharedArrayBuffer(size * 4));
-}
-
 export class ParameterStore {
   readonly dense = new Map<string, DenseParam>();
   readonly tables = new Map<string, EmbeddingTable>();
@@ -83,6 +79,7 @@ export class ParameterStore {
       if (existing.shape.join() !== shape.join()) throw new ArtifactError(`parameter '${name}' has shape [${existing.shape}], the model asks for [${shape}]`);
       return existing;
     }
+    // Shared memory: the trainer's update threads change weights in place.
     const data = sharedFloat32(shape.reduce((a, b) => a * b, 1));
     fill(data, shape, init, this.rng);
     const param = { name, shape: [...shape], data, l2 };

@@ -28,7 +28,7 @@ export class OnnxSession {
   private constructor(private readonly session: ort.InferenceSession) {}
 
   /**
-   * `spin: false` when other threads of ours work between runs (the trainer's row-update helpers):
+   * `spin: false` when other threads of ours work between runs (the trainer's update threads):
    * ONNX Runtime's idle workers would otherwise spin on the cores those helpers need.
    */
   static async create(model: Uint8Array, { threads = defaultThreads(), spin = true } = {}): Promise<OnnxSession> {

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { kernels } from '../engine/kernels.js';
+import { sharedFloat32 } from '../util/shared-memory.js';
 
 export const OptimizerConfigSchema = z
   .object({
@@ -22,18 +23,13 @@ export const OptimizerConfigSchema = z
   .strict();
 export type OptimizerConfig = z.output<typeof OptimizerConfigSchema>;
 
-/** Float32Arrays over a SharedArrayBuffer when helper threads must update them too. */
-export function float32(size: number, shared: boolean): Float32Array {
-  return new Float32Array(shared ? new SharedArrayBuffer(size * 4) : new ArrayBuffer(size * 4));
-}
-
 /** The row list of a dense tensor: its whole data is row 0. */
 export const WHOLE = Int32Array.of(0);
 
 export interface Optimizer {
   readonly config: OptimizerConfig;
-  /** Slot arrays a parameter of `size` values needs (Adam: m and v). */
-  createSlots(size: number, shared?: boolean): Float32Array[];
+  /** Slot arrays a parameter of `size` values needs (Adam: m and v), shared with the update threads. */
+  createSlots(size: number): Float32Array[];
   /**
    * One step over rows of `param` viewed as [*, width]: row rows[s] moves by grad[s·width ..
    * +width) for s < count, scaled by `gradScale` (clipping), with coupled L2 `l2`. A dense tensor
@@ -48,8 +44,8 @@ export interface Optimizer {
 class Adam implements Optimizer {
   constructor(readonly config: OptimizerConfig) {}
 
-  createSlots(size: number, shared = false): Float32Array[] {
-    return [float32(size, shared), float32(size, shared)];
+  createSlots(size: number): Float32Array[] {
+    return [sharedFloat32(size), sharedFloat32(size)];
   }
 
   update(p: Float32Array, rows: Int32Array, count: number, width: number, grad: Float32Array, slots: Float32Array[], step: number, l2: number, gradScale: number): void {
@@ -62,8 +58,8 @@ class Adam implements Optimizer {
 class Adagrad implements Optimizer {
   constructor(readonly config: OptimizerConfig) {}
 
-  createSlots(size: number, shared = false): Float32Array[] {
-    return [float32(size, shared).fill(this.config.initialAccumulator)];
+  createSlots(size: number): Float32Array[] {
+    return [sharedFloat32(size).fill(this.config.initialAccumulator)];
   }
 
   update(p: Float32Array, rows: Int32Array, count: number, width: number, grad: Float32Array, [acc]: Float32Array[], _step: number, l2: number, gradScale: number): void {
@@ -75,8 +71,8 @@ class Adagrad implements Optimizer {
 class Sgd implements Optimizer {
   constructor(readonly config: OptimizerConfig) {}
 
-  createSlots(size: number, shared = false): Float32Array[] {
-    return this.config.momentum > 0 ? [float32(size, shared)] : [];
+  createSlots(size: number): Float32Array[] {
+    return this.config.momentum > 0 ? [sharedFloat32(size)] : [];
   }
 
   update(p: Float32Array, rows: Int32Array, count: number, width: number, grad: Float32Array, slots: Float32Array[], _step: number, l2: number, gradScale: number): void {

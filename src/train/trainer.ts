@@ -91,7 +91,7 @@ export class Trainer {
   private slotsFor(name: string, size: number): Float32Array[] {
     let s = this.slots.get(name);
     if (!s) {
-      s = this.optimizer.createSlots(size, true);
+      s = this.optimizer.createSlots(size);
       this.slots.set(name, s);
     }
     return s;

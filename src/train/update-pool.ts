@@ -7,6 +7,7 @@
  */
 import { once } from 'node:events';
 import { parentPort, Worker } from 'node:worker_threads';
+import { sharedFloat32, sharedInt32 } from '../util/shared-memory.js';
 import { equalBounds, StepUpdater, type LookupStage, type UpdateLayout } from './step-updater.js';
 
 /** Indices into the control block. */
@@ -43,9 +44,6 @@ export interface StageShape {
   capacity: number;
   masked: boolean;
 }
-
-const sharedInt32 = (n: number) => new Int32Array(new SharedArrayBuffer(Math.max(1, n) * 4));
-const sharedFloat32 = (n: number) => new Float32Array(new SharedArrayBuffer(Math.max(1, n) * 4));
 
 export class UpdatePool {
   private readonly own: StepUpdater;

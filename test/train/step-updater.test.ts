@@ -149,7 +149,7 @@ function makeLayout(p: Plan, config: OptimizerConfig, rng: Random, shared: boole
   const optimizer = createOptimizer(config);
   const array = (n: number) => new Float32Array(shared ? new SharedArrayBuffer(n * 4) : new ArrayBuffer(n * 4));
   const randomSlots = (n: number) => {
-    const slots = optimizer.createSlots(n, shared);
+    const slots = optimizer.createSlots(n);
     slots.forEach((s, k) => {
       for (let i = 0; i < n; i++) {
         if (config.type === 'adam') s[i] = k === 0 ? (rng.next() * 2 - 1) * 0.1 : rng.next() * 0.01;
