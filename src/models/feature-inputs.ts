@@ -28,6 +28,11 @@ export class FeatureInputs {
     return this.spec.categorical.length + this.spec.multiValue.length + (numericAsFields ? this.numericCount : 0);
   }
 
+  /** The names of the fields `fields()` returns, in its order. */
+  fieldNames(numericAsFields: boolean): string[] {
+    return [...this.spec.categorical.map((f) => f.name), ...this.spec.multiValue.map((f) => f.name), ...(numericAsFields ? this.spec.numeric : [])];
+  }
+
   /** One (batch, dim) vector per field, from tables `${prefix}/${feature}`. */
   fields(dim: number, { prefix = 'emb', numericAsFields = false } = {}): Sym[] {
     const table = (feature: string, rows: number) =>

@@ -1,6 +1,7 @@
 import { ConfigError } from '../errors.js';
+import { afm } from './afm.js';
 import { dcn } from './dcn.js';
-import { dcnV2 } from './dcn-v2.js';
+import { dcnMix, dcnV2 } from './dcn-v2.js';
 import { deepCrossing } from './deep-crossing.js';
 import { deepfm } from './deepfm.js';
 import { dlrm } from './dlrm.js';
@@ -12,7 +13,7 @@ import { ipnn, opnn } from './pnn.js';
 import type { ModelDefinition } from './model-definition.js';
 import { wideDeep } from './wide-deep.js';
 
-const MODELS: readonly ModelDefinition<any>[] = [lr, fm, dnn, wideDeep, deepfm, dcn, dcnV2, dlrm, nfm, deepCrossing, ipnn, opnn];
+const MODELS: readonly ModelDefinition<any>[] = [lr, fm, dnn, wideDeep, deepfm, dcn, dcnV2, dcnMix, dlrm, nfm, deepCrossing, ipnn, opnn, afm];
 
 export const MODEL_TYPES = MODELS.map((m) => m.type);
 

@@ -17,16 +17,25 @@ export interface Scored {
   groups?: Int32Array;
 }
 
+/** An explanation's values for scored rows: (rows, labels.length), row-major. */
+export interface ExplanationValues {
+  labels: string[];
+  values: Float32Array;
+}
+
 export class Predictor {
   private constructor(
     private readonly session: OnnxSession,
     private readonly feeder: BatchFeeder,
+    /** Explanation name -> column labels, for the models that expose any. */
+    readonly explanations: ReadonlyMap<string, string[]>,
   ) {}
 
   static async create(model: RankingModel, threads = defaultThreads()): Promise<Predictor> {
     const { bytes, built } = model.evalGraph();
     const session = await OnnxSession.create(bytes, { threads });
-    return new Predictor(session, new BatchFeeder(built.ctx, model.params, model.spec.numeric.length, undefined));
+    const explanations = new Map([...built.ctx.explanations].map(([name, e]) => [name, e.labels]));
+    return new Predictor(session, new BatchFeeder(built.ctx, model.params, model.spec.numeric.length, undefined), explanations);
   }
 
   /**
@@ -59,6 +68,20 @@ export class Predictor {
     const out: Record<string, number> = {};
     for (const name of metrics) out[name] = evaluateMetric(name, { labels: scored.labels!, scores: scored.predictions, ...(scored.groups ? { groups: scored.groups } : {}) });
     return out;
+  }
+
+  /** The model's explanation `name` (e.g. AFM's 'attention') for `rows` of `source`, in that order. */
+  async explain(source: BatchSource, rows: Int32Array, name: string, { batchSize = 4096 } = {}): Promise<ExplanationValues> {
+    const labels = this.explanations.get(name);
+    if (!labels) throw new ConfigError(`the model exposes no explanation '${name}'; it has: ${[...this.explanations.keys()].join(', ') || 'none'}`);
+    const values = new Float32Array(rows.length * labels.length);
+    let offset = 0;
+    for (const batch of source.batches(rows, batchSize)) {
+      const out = (await this.session.run(this.feeder.feeds(batch), [`explain/${name}`]))[`explain/${name}`] as Float32Array;
+      values.set(out.subarray(0, batch.size * labels.length), offset);
+      offset += batch.size * labels.length;
+    }
+    return { labels, values };
   }
 
   release(): Promise<void> {

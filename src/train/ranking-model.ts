@@ -91,10 +91,12 @@ export class RankingModel {
     return { bytes: exportOnnx(graph, { outputs, graphName: `${this.model.type}-train` }), built };
   }
 
-  /** Deterministic forward graph with weights and gathered rows as inputs (validation during training). */
+  /** Deterministic forward graph with weights and gathered rows as inputs (validation during training), plus the model's explanations. */
   evalGraph(): { bytes: Uint8Array; built: BuiltGraph } {
     const built = this.build('eval');
-    return { bytes: exportOnnx(built.graph, { outputs: { prediction: built.prediction }, graphName: `${this.model.type}-eval` }), built };
+    const outputs: Record<string, Sym> = { prediction: built.prediction };
+    for (const [name, { value }] of built.ctx.explanations) outputs[`explain/${name}`] = value;
+    return { bytes: exportOnnx(built.graph, { outputs, graphName: `${this.model.type}-eval` }), built };
   }
 
   /**

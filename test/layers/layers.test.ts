@@ -16,6 +16,8 @@ import { CrossNet } from '../../src/layers/cross-net.js';
 import { FactorizationMachine } from '../../src/layers/factorization-machine.js';
 import { ResidualUnit } from '../../src/layers/residual-unit.js';
 import { OuterProduct } from '../../src/layers/outer-product.js';
+import { FeatureCrossMix } from '../../src/layers/feature-cross-mix.js';
+import { AttentionalFactorizationMachine } from '../../src/layers/attentional-factorization-machine.js';
 import { DotInteraction } from '../../src/layers/dot-interaction.js';
 import { Embedding } from '../../src/layers/embedding.js';
 import { ConfigError } from '../../src/errors.js';
@@ -66,6 +68,36 @@ test('OuterProduct is the outer product of the summed fields, flattened', async 
   close(await run((ctx, x) => new OuterProduct().apply(ctx, x), [1, 2, 3, -1], [1, 2, 2]), [16, 4, 4, 1]);
 });
 
+test('FeatureCrossMix mixes its experts by the gate: two identity experts, one with bias 1, equal gates', async () => {
+  const setup = (p: ParameterStore) => {
+    for (const t of p.dense.values()) {
+      t.data.fill(0);
+      if (/expert_\d\/[vcu]_kernel$/.test(t.name)) t.data.set([1, 0, 0, 1]);
+    }
+    p.dense.get('mix/expert_1/bias')!.data.fill(1);
+  };
+  // x0 = x = [1, 2]; E0 = x0 ⊙ x, E1 = x0 ⊙ (x + 1), gates ½ each: x0 ⊙ (x + ½) + x = [2.5, 7].
+  const mix = (ctx: BuildContext, x: Sym) => new FeatureCrossMix({ name: 'mix', numExperts: 2, lowRank: 2, activation: 'linear' }).apply(ctx, x);
+  close(await run(mix, [1, 2], [1, 2], new ParameterStore(1), setup), [2.5, 7]);
+});
+
+test('AttentionalFactorizationMachine pools the pairwise products by softmax attention', async () => {
+  const v = [1, 0, 0, 2, 3, 4]; // fields (1,0), (0,2), (3,4): products (0,0), (3,0), (0,8)
+  const flat = (p: ParameterStore) => p.dense.get('afm/projection')!.data.fill(0);
+  const afm = () => new AttentionalFactorizationMachine({ name: 'afm', attentionUnits: 3 });
+  // A zero projection scores every pair alike: weights 1/3 and the mean of the products.
+  close(await run((ctx, x) => afm().apply(ctx, x).attention, v, [1, 3, 2], new ParameterStore(1), flat), [1 / 3, 1 / 3, 1 / 3]);
+  close(await run((ctx, x) => afm().apply(ctx, x).output, v, [1, 3, 2], new ParameterStore(1), flat), [1, 8 / 3]);
+  // Weights that see only the second dimension favour the (1,2) pair: it alone has a nonzero one.
+  const sharp = (p: ParameterStore) => {
+    p.dense.get('afm/attention_kernel')!.data.set([0, 0, 0, 1, 1, 1]);
+    p.dense.get('afm/projection')!.data.fill(1);
+  };
+  const [a01, a02, a12] = await run((ctx, x) => afm().apply(ctx, x).attention, v, [1, 3, 2], new ParameterStore(1), sharp);
+  const e = Math.exp(24);
+  close([a01!, a02!, a12!], [1 / (2 + e), 1 / (2 + e), e / (2 + e)]);
+});
+
 test('ResidualUnit computes act(W2 act(W1 x + b1) + b2) + x', async () => {
   const ones = (p: ParameterStore) => {
     for (const t of p.dense.values()) t.data.fill(t.name.endsWith('kernel') ? 1 : 0.5);
@@ -113,6 +145,8 @@ test('layer configs round-trip through getConfig/fromConfig', () => {
     new Embedding({ inputDim: 10, outputDim: 4 }),
     new ResidualUnit({ hiddenUnits: 7, activation: 'tanh' }),
     new OuterProduct({ name: 'op' }),
+    new FeatureCrossMix({ numExperts: 3, lowRank: 5, activation: 'relu' }),
+    new AttentionalFactorizationMachine({ attentionUnits: 6, name: 'afm' }),
   ];
   for (const layer of layers) {
     const Class = layer.constructor as unknown as { fromConfig(c: unknown): { getConfig(): unknown } };
@@ -142,6 +176,9 @@ const gradientCases: [string, number[], (ctx: BuildContext, x: Sym) => Sym, Buil
   ['DotInteraction', [2, 4, 3], (ctx, x) => new DotInteraction().apply(ctx, x)],
   ['ResidualUnit', [3, 4], (ctx, x) => new ResidualUnit({ hiddenUnits: 5, activation: 'tanh' }).apply(ctx, x)],
   ['OuterProduct', [2, 3, 4], (ctx, x) => new OuterProduct().apply(ctx, x)],
+  ['FeatureCrossMix', [3, 4], (ctx, x) => new FeatureCrossMix({ numExperts: 3, lowRank: 2 }).apply(ctx, x)],
+  ['AttentionalFactorizationMachine', [2, 4, 3], (ctx, x) => new AttentionalFactorizationMachine({ attentionUnits: 5 }).apply(ctx, x).output],
+  ['AttentionalFactorizationMachine attention', [2, 4, 3], (ctx, x) => new AttentionalFactorizationMachine({ attentionUnits: 5 }).apply(ctx, x).attention],
 ];
 
 for (const [name, dims, layer, mode = 'eval'] of gradientCases) {

@@ -23,9 +23,12 @@ const spec: FeatureSpec = { categorical: [{ name: 'a', cardinality: 10 }, { name
 
 const variants: [string, Record<string, unknown>][] = [
   ['lr', {}],
-  ...['fm', 'dnn', 'wide-deep', 'deepfm', 'dcn', 'dcn-v2', 'dlrm', 'nfm', 'deep-crossing', 'ipnn', 'opnn'].map((type): [string, Record<string, unknown>] => [type, { embeddingDim: 8 }]),
+  ...['fm', 'dnn', 'wide-deep', 'deepfm', 'dcn', 'dcn-v2', 'dlrm', 'nfm', 'deep-crossing', 'ipnn', 'opnn', 'dcn-mix', 'afm'].map((type): [string, Record<string, unknown>] => [type, { embeddingDim: 8 }]),
   ['dcn-v2', { embeddingDim: 8, structure: 'parallel', projectionDim: 4, diagScale: 0.5 }],
   ['dnn', { embeddingDim: 8, batchNorm: true, dropout: 0.2 }],
+  ['dcn-v2', { embeddingDim: 8, structure: 'cross-only', crossLayers: 3 }],
+  ['dcn-mix', { embeddingDim: 8, structure: 'parallel', numExperts: 2, lowRank: 4, crossActivation: 'relu' }],
+  ['afm', { embeddingDim: 8, attentionUnits: 4, dropout: 0.2 }],
   ['nfm', { embeddingDim: 8, hiddenUnits: [] }],
   ['deep-crossing', { embeddingDim: 8, residualUnits: [16], dropout: 0.2 }],
 ];
@@ -68,4 +71,24 @@ test('NFM without hidden layers and with h = 1 is FM: the same predictions from 
   fm.params.dense.get('logit/kernel')!.data.fill(0.5);
   const c = await score(nfm);
   assert.ok(c.some((p, i) => Math.abs(p - a[i]!) > 1e-4), 'NFM ignores its projection h');
+});
+
+test('AFM exposes its attention weights per field pair for a batch', async () => {
+  const source = xorData(2000, 5);
+  const rows = Int32Array.from({ length: 2000 }, (_, i) => i);
+  const model = new RankingModel(spec, RankingModel.parseModelSpec('afm', { embeddingDim: 8, attentionUnits: 4 }), { task: 'click', kind: 'binary', offset: 0 }, undefined, 6);
+  await new Trainer(model, TrainConfigSchema.parse({ epochs: 2, batchSize: 128, optimizer: { learningRate: 0.02 }, threads: 1 })).fit({ source, rows });
+  const predictor = await Predictor.create(model, 1);
+  const some = rows.subarray(0, 5);
+  const { labels, values } = await predictor.explain(source, some, 'attention');
+  await assert.rejects(predictor.explain(source, some, 'saliency'), /no explanation 'saliency'; it has: attention/);
+  await predictor.release();
+  assert.deepEqual(labels, ['a×b', 'a×x', 'b×x']);
+  assert.equal(values.length, 5 * 3);
+  for (let r = 0; r < 5; r++) {
+    const row = values.subarray(r * 3, r * 3 + 3);
+    assert.ok(Math.abs(row.reduce((s, v) => s + v, 0) - 1) < 1e-5, `row ${r} weights ${row} do not sum to 1`);
+  }
+  // Trained on a label that is the XOR of a and b, the attention must not be uniform.
+  assert.ok(values.some((v) => Math.abs(v - 1 / 3) > 0.01), `attention stayed uniform: ${values}`);
 });

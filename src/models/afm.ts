@@ -1,0 +1,33 @@
+/**
+ * Attentional Factorization Machine (Xiao et al. 2017):
+ *   ŷ = w0 + Σ w_i x_i + pᵀ Σ_{i<j} a_ij (v_i ⊙ v_j) x_i x_j,
+ * with a_ij a softmax over pairs of an attention network's score of v_i ⊙ v_j. The weights a_ij are
+ * exposed as explanation 'attention', one column per field pair ('user×item').
+ */
+import { z } from 'zod';
+import { add } from '../engine/ops.js';
+import { AttentionalFactorizationMachine, fieldPairs } from '../layers/attentional-factorization-machine.js';
+import { Dropout } from '../layers/dropout.js';
+import { defineModel, embeddingOptions, logit } from './model-definition.js';
+
+export const afm = defineModel({
+  type: 'afm',
+  description: 'Attentional factorization machine: attention-weighted pairwise interactions plus first-order terms',
+  schema: z
+    .object({
+      ...embeddingOptions,
+      attentionUnits: z.number().int().positive().default(16),
+      /** Dropout on the pooled interaction vector (the paper's regulariser). */
+      dropout: z.number().min(0).lt(1).default(0),
+    })
+    .strict(),
+  build: (inputs, config) => {
+    const ctx = inputs.ctx;
+    const names = inputs.fieldNames(true);
+    const fields = inputs.stacked(inputs.fields(config.embeddingDim, { numericAsFields: true }));
+    const { output, attention } = new AttentionalFactorizationMachine({ name: 'afm', attentionUnits: config.attentionUnits }).apply(ctx, fields);
+    ctx.explain('attention', attention, fieldPairs(names.length).map(([i, j]) => `${names[i]}×${names[j]}`));
+    const pooled = config.dropout > 0 ? new Dropout({ name: 'afm_dropout', rate: config.dropout }).apply(ctx, output) : output;
+    return add(inputs.linear(), logit(ctx, pooled, 'afm_projection'));
+  },
+});
