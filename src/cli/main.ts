@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { DeeprankError } from '../errors.js';
 import { evalCommand, predictCommand, trainCommand } from './commands.js';
 import { runDemo } from './demo.js';
+import { benchModelsCommand } from './bench-models.js';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -56,6 +57,17 @@ program
   .option('--threads <n>', 'ONNX Runtime threads', positiveInt)
   .action(async (options) => {
     await runDemo(options);
+  });
+
+program
+  .command('bench-models')
+  .description('train every model of a leaderboard on one dataset and write a table and a chart')
+  .requiredOption('-d, --data <name|file>', "a shipped leaderboard ('frappe') or a leaderboard YAML file")
+  .option('-o, --out <dir>', 'output directory (default leaderboard-<data>)')
+  .option('--models <list>', 'comma-separated model names of the leaderboard to run (default all)')
+  .option('--threads <n>', 'ONNX Runtime threads', positiveInt)
+  .action(async (options) => {
+    await benchModelsCommand(options);
   });
 
 try {

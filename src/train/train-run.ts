@@ -43,6 +43,11 @@ function headFor(data: TrainingData): Head {
 
 export async function trainFromConfig(config: RunConfig, options: TrainRunOptions): Promise<TrainRunResult> {
   const data = await loadTrainingData(config.pipeline, options.baseDir, options.configFile ? { configFile: options.configFile } : {});
+  return trainOnData(data, config, options);
+}
+
+/** A run on data already loaded and encoded (several models on one dataset load it once). */
+export async function trainOnData(data: TrainingData, config: Pick<RunConfig, 'model' | 'train'>, options: Omit<TrainRunOptions, 'baseDir' | 'configFile'>): Promise<TrainRunResult> {
   const trainConfig = { ...config.train, ...(options.threads ? { threads: options.threads } : {}) };
   const model = new RankingModel(data.pipeline.spec(), config.model, headFor(data), undefined, trainConfig.seed);
   const trainer = new Trainer(model, trainConfig, options.callbacks);
