@@ -4,6 +4,7 @@
  * dropout after each unit (not in the paper; it delays overfitting on Frappe).
  */
 import { z } from 'zod';
+import { BatchNormalization } from '../layers/batch-normalization.js';
 import { Dropout } from '../layers/dropout.js';
 import { ResidualUnit } from '../layers/residual-unit.js';
 import { defineModel, embeddingOptions, logit } from './model-definition.js';
@@ -17,12 +18,15 @@ export const deepCrossing = defineModel({
       /** Inner width of each residual unit, one entry per unit. */
       residualUnits: z.array(z.number().int().positive()).min(1).default([256, 256]),
       dropout: z.number().min(0).lt(1).default(0),
+      batchNorm: z.enum(['none', 'input', 'units']).default('none'),
     })
     .strict(),
   build: (inputs, config) => {
     let x = inputs.flat(config.embeddingDim);
+    if (config.batchNorm === 'input') x = new BatchNormalization({ name: 'input_norm' }).apply(inputs.ctx, x);
     config.residualUnits.forEach((hiddenUnits, i) => {
       x = new ResidualUnit({ name: `residual_${i}`, hiddenUnits }).apply(inputs.ctx, x);
+      if (config.batchNorm === 'units') x = new BatchNormalization({ name: `residual_${i}_norm` }).apply(inputs.ctx, x);
       if (config.dropout > 0) x = new Dropout({ name: `residual_${i}_dropout`, rate: config.dropout }).apply(inputs.ctx, x);
     });
     return logit(inputs.ctx, x);
