@@ -31,6 +31,11 @@ export { OuterProduct } from './layers/outer-product.js';
 
 export { MODEL_TYPES, modelDefinition } from './models/registry.js';
 
+export { RankingLoss, type RankingLossConfig } from './losses/ranking-loss.js';
+export { PairwiseLoss, PairwiseHingeLoss, PairwiseLogisticLoss, PairwiseSoftZeroOneLoss } from './losses/pairwise-losses.js';
+export { ListMLELoss } from './losses/list-mle-loss.js';
+export { RANKING_LOSSES, rankingLoss, type RankingLossName } from './losses/registry.js';
+
 export { RankingModel } from './train/ranking-model.js';
 export { Trainer, defaultMetrics } from './train/trainer.js';
 export { TrainConfigSchema } from './train/train-config.js';

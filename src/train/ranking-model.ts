@@ -15,6 +15,8 @@ import { modelDefinition } from '../models/registry.js';
 import { ConfigError } from '../errors.js';
 import { z } from 'zod';
 import { parseWithSchema } from '../data/data-config.js';
+import { listwiseLoss } from './listwise.js';
+import type { ListwiseConfig } from './train-config.js';
 
 export interface ModelSpec {
   type: string;
@@ -65,7 +67,8 @@ export class RankingModel {
     return { type, config: model as Record<string, unknown> };
   }
 
-  build(mode: BuildMode, floatType: FloatType = 'float32'): BuiltGraph {
+  /** With `listwise`, the train graph's loss is that ranking loss over lists of consecutive rows. */
+  build(mode: BuildMode, floatType: FloatType = 'float32', listwise?: ListwiseConfig): BuiltGraph {
     const graph = new Graph(floatType);
     const ctx = new BuildContext(graph, this.params, mode);
     const definition = modelDefinition(this.model.type);
@@ -74,13 +77,14 @@ export class RankingModel {
     const prediction = this.head.kind === 'binary' ? sigmoid(logit) : logit;
     if (mode !== 'train') return { graph, ctx, logit, prediction };
     const label = graph.input('label', [BATCH, 1]);
+    if (listwise) return { graph, ctx, logit, prediction, loss: listwiseLoss(logit, label, listwise) };
     const perRow = this.head.kind === 'binary' ? sigmoidCrossEntropy(logit, label) : square(sub(logit, label));
     return { graph, ctx, logit, prediction, loss: reduceMean(perRow, [0, 1]) };
   }
 
   /** Training graph bytes: loss, prediction, gradients of every weight and gathered row block, state updates. */
-  trainingGraph(): { bytes: Uint8Array; built: BuiltGraph } {
-    const built = this.build('train');
+  trainingGraph(listwise?: ListwiseConfig): { bytes: Uint8Array; built: BuiltGraph } {
+    const built = this.build('train', 'float32', listwise);
     const { graph, ctx, loss, prediction } = built;
     const params = graph.inputs.filter((i) => i.kind === 'param' && this.params.dense.has(i.name));
     const rows = ctx.lookups.map((l) => graph.findInput(l.input)!);

@@ -61,19 +61,20 @@ function checkTrainAgainstData(train: TrainConfig, pipeline: PipelineConfig, ctx
       ctx.addIssue({ code: 'custom', path, message: error.message });
     }
   }
-  if (train.groupBy !== undefined) {
-    // Grouping ids come from a categorical feature, or a numeric one bucketized into ids.
-    const groupable = pipeline.features.filter(
-      (f) => f.type === 'categorical' || (f.type === 'numeric' && f.transform.some((step) => typeof step === 'object' && 'bucketize' in step)),
-    );
-    if (!groupable.some((f) => f.name === train.groupBy)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['groupBy'],
-        message: `'${train.groupBy}' is not a categorical feature; one of: ${groupable.map((f) => f.name).join(', ') || '(none)'}`,
-      });
+  // Grouping ids come from a categorical feature, or a numeric one bucketized into ids.
+  const groupable = pipeline.features.filter(
+    (f) => f.type === 'categorical' || (f.type === 'numeric' && f.transform.some((step) => typeof step === 'object' && 'bucketize' in step)),
+  );
+  const groupings = [
+    ...(train.groupBy !== undefined ? [{ name: train.groupBy, path: ['groupBy'] }] : []),
+    ...(train.listwise ? [{ name: train.listwise.groupBy, path: ['listwise', 'groupBy'] }] : []),
+  ];
+  for (const { name, path } of groupings) {
+    if (!groupable.some((f) => f.name === name)) {
+      ctx.addIssue({ code: 'custom', path, message: `'${name}' is not a categorical feature; one of: ${groupable.map((f) => f.name).join(', ') || '(none)'}` });
     }
-  } else if (grouped.size > 0) {
+  }
+  if (train.groupBy === undefined && grouped.size > 0) {
     ctx.addIssue({ code: 'custom', path: ['groupBy'], message: `required by the grouped metrics ${[...grouped].join(', ')}` });
   }
   const { data } = pipeline;

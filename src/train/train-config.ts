@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { OptimizerConfigSchema } from './optimizers.js';
+import { RANKING_LOSSES } from '../losses/registry.js';
 
 export const EarlyStoppingSchema = z
   .object({
@@ -8,6 +9,19 @@ export const EarlyStoppingSchema = z
     /** Epochs in a row without improvement after which training stops (as in Keras). */
     patience: z.number().int().min(0).default(2),
     minDelta: z.number().min(0).default(0),
+  })
+  .strict();
+
+/** Train on whole lists (the rows of one group) with a ranking loss instead of a per-row loss. */
+export const ListwiseSchema = z
+  .object({
+    /** Categorical feature whose value makes a list (e.g. the user id). */
+    groupBy: z.string(),
+    /** A group's rows are split into lists of at most this many rows; shorter lists are padded. */
+    listSize: z.number().int().min(2).default(20),
+    loss: z.enum(RANKING_LOSSES).default('listmle'),
+    /** Scores are divided by it inside the loss. */
+    temperature: z.number().positive().default(1),
   })
   .strict();
 
@@ -30,7 +44,13 @@ export const TrainConfigSchema = z
     earlyStopping: EarlyStoppingSchema.optional(),
     /** Column used to group rows for gAUC (e.g. the user id feature). */
     groupBy: z.string().optional(),
+    listwise: ListwiseSchema.optional(),
   })
-  .strict();
+  .strict()
+  .refine((train) => !train.listwise || train.batchSize >= train.listwise.listSize, {
+    path: ['listwise', 'listSize'],
+    message: 'must be at most train.batchSize: a batch holds whole lists',
+  });
 
 export type TrainConfig = z.output<typeof TrainConfigSchema>;
+export type ListwiseConfig = z.output<typeof ListwiseSchema>;

@@ -19,6 +19,7 @@ import { UpdatePool } from './update-pool.js';
 import { Predictor, type BatchSource } from './predict.js';
 import type { RankingModel } from './ranking-model.js';
 import type { TrainConfig } from './train-config.js';
+import { groupRows, LIST_MASK, ListBatcher } from './listwise.js';
 
 export interface StepInfo {
   epoch: number;
@@ -117,7 +118,12 @@ export class Trainer {
     const watched = earlyStopping?.metric;
     if (watched && !this.metricNames.includes(watched)) this.metricNames.push(watched);
 
-    const { bytes, built } = this.model.trainingGraph();
+    const { listwise } = this.config;
+    const { bytes, built } = this.model.trainingGraph(listwise);
+    if (listwise && built.ctx.stateUpdates.length > 0) {
+      throw new ConfigError('listwise training pads lists with ignored rows, which batch normalization would count in its batch statistics; set the model\'s batchNorm: false', { field: 'train.listwise' });
+    }
+    const lists = listwise ? new ListBatcher(groupRows(train.source, train.rows, listwise.groupBy), listwise.listSize, batchSize) : undefined;
     const session = await OnnxSession.create(bytes, { threads: this.threads, spin: this.threads === 1 });
     const feeder = new BatchFeeder(built.ctx, this.model.params, this.model.spec.numeric.length, this.model.head.task);
     const predictor = validation ? await Predictor.create(this.model, this.threads) : undefined;
@@ -135,21 +141,22 @@ export class Trainer {
     }
 
     const pool = await this.updatePool(built.ctx.lookups, denseNames).ready();
-    const stepsPerEpoch = Math.ceil(train.rows.length / batchSize);
+    const stepsPerEpoch = lists ? lists.stepsPerEpoch : Math.ceil(train.rows.length / batchSize);
     const better = (a: number, b: number) => (higherIsBetter(watched!) ? a > b + earlyStopping!.minDelta : a < b - earlyStopping!.minDelta);
 
     try {
       for (let epoch = state.epoch + 1; epoch <= epochs; epoch++) {
-        const order = train.rows.slice();
-        rng.shuffle(order);
+        const { order, mask: listMask } = lists ? lists.epoch(rng) : { order: rng.shuffle(train.rows.slice()), mask: undefined };
         const started = performance.now();
         let lossSum = 0;
         let seen = 0;
         let stepInEpoch = 0;
-        for (const batch of train.source.batches(order, batchSize)) {
+        for (const batch of train.source.batches(order, lists ? lists.rowsPerBatch : batchSize)) {
           state.step++;
           stepInEpoch++;
-          const out = await session.run(feeder.feeds(batch, rng), fetches);
+          const feeds = feeder.feeds(batch, rng);
+          if (listMask) feeds[LIST_MASK] = { data: listMask.subarray(seen, seen + batch.size), shape: [batch.size, 1] };
+          const out = await session.run(feeds, fetches);
           const loss = (out.loss as Float32Array)[0]!;
           if (!Number.isFinite(loss)) throw new DataError(`training loss became ${loss} at epoch ${epoch}, step ${stepInEpoch}; lower the learning rate or check the features for extreme values`);
           this.applyUpdates(out as Record<string, Float32Array>, denseNames, built.ctx.lookups, built.ctx.stateUpdates, batch, pool, state.step);
