@@ -26,6 +26,9 @@ export { FactorizationMachine } from './layers/factorization-machine.js';
 export { DotInteraction } from './layers/dot-interaction.js';
 export { ResidualUnit } from './layers/residual-unit.js';
 export { OuterProduct } from './layers/outer-product.js';
+export { NormalizedDotProductSimilarity } from './layers/normalized-dot-product-similarity.js';
+export { TopKRecommendationSelector } from './layers/top-k-recommendation-selector.js';
+export { inBatchSoftmaxLoss } from './losses/in-batch-softmax.js';
 
 export { MODEL_TYPES, modelDefinition } from './models/registry.js';
 
@@ -36,5 +39,6 @@ export { Predictor } from './train/predict.js';
 export { saveModel, loadModel } from './train/model-artifact.js';
 export { parseRunConfig, readRunConfig } from './train/run-config.js';
 export { trainFromConfig } from './train/train-run.js';
+export { evaluateRetrieval, embedRows, retrieveTopK, retrievalRecall, firstRowPerId, type Vectors, type RetrievalEvaluation } from './train/retrieval.js';
 
 export * from './metrics/index.js';

@@ -100,6 +100,11 @@ export class BuildContext {
     return this.graph.input(input, [...idShape, dim]);
   }
 
+  /** The int64 ids of a categorical feature, [batch], as in-graph indices (the exported model's id inputs). */
+  ids(feature: string): Sym {
+    return this.graph.input(feature, [BATCH], 'data', 'int64');
+  }
+
   /** The padding mask of a multi-value feature, [batch, maxLength]. */
   mask(feature: string, maxLength: number): Sym {
     return this.graph.input(`${feature}_mask`, [BATCH, maxLength]);

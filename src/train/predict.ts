@@ -52,6 +52,19 @@ export class Predictor {
     return { predictions, ...(labels ? { labels } : {}), ...(groups ? { groups } : {}) };
   }
 
+  /** Another output of the eval graph (e.g. a tower's vectors) for `rows`, concatenated row by row. */
+  async output(source: BatchSource, rows: Int32Array, name: string, batchSize = 4096): Promise<Float32Array> {
+    const parts: Float32Array[] = [];
+    for (const batch of source.batches(rows, batchSize)) parts.push(((await this.session.run(this.feeder.feeds(batch), [name]))[name] as Float32Array).slice());
+    const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+    let offset = 0;
+    for (const part of parts) {
+      out.set(part, offset);
+      offset += part.length;
+    }
+    return out;
+  }
+
   /** `metrics` of `task` over `rows`; grouped metrics (gauc, ndcg@K, ...) group by feature `groupBy`. */
   async evaluate(source: BatchSource, rows: Int32Array, { task, metrics, groupBy }: { task: string; metrics: readonly string[]; groupBy?: string }): Promise<Record<string, number>> {
     const grouped = metrics.some(needsGroups);

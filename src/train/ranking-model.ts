@@ -2,9 +2,10 @@
  * A ranking model: feature spec + model definition + its parameters, and the three graphs built
  * from them (train, eval, export). The head turns the model's logit into a prediction and a loss:
  * binary -> sigmoid and sigmoid cross-entropy; regression -> logit + offset and squared error.
+ * A model with its own loss over the whole batch (two-tower's in-batch softmax) skips the head.
  */
 import type { FeatureSpec } from '../data/batch.js';
-import { Graph, type FloatType, type Sym } from '../engine/graph.js';
+import { Graph, Sym, type FloatType } from '../engine/graph.js';
 import { gradients } from '../engine/autodiff.js';
 import { exportOnnx } from '../engine/onnx-export.js';
 import { add, reduceMean, sigmoid, sigmoidCrossEntropy, square, sub } from '../engine/ops.js';
@@ -15,6 +16,7 @@ import { modelDefinition } from '../models/registry.js';
 import { ConfigError } from '../errors.js';
 import { z } from 'zod';
 import { parseWithSchema } from '../data/data-config.js';
+import type { BatchSource } from './predict.js';
 
 export interface ModelSpec {
   type: string;
@@ -34,6 +36,8 @@ export interface BuiltGraph {
   ctx: BuildContext;
   logit: Sym;
   prediction: Sym;
+  /** The model's further outputs (e.g. tower embeddings), also written to the eval graph. */
+  outputs: Record<string, Sym>;
   /** Train mode only. */
   loss?: Sym;
 }
@@ -69,13 +73,24 @@ export class RankingModel {
     const graph = new Graph(floatType);
     const ctx = new BuildContext(graph, this.params, mode);
     const definition = modelDefinition(this.model.type);
-    const raw = definition.build(new FeatureInputs(ctx, this.spec), this.model.config);
+    const inputs = new FeatureInputs(ctx, this.spec);
+    const built = definition.build(inputs, this.model.config);
+    const { logit: raw, outputs = {} } = built instanceof Sym ? { logit: built } : built;
+    if (definition.trainingLoss) {
+      const loss = mode === 'train' ? { loss: definition.trainingLoss(inputs, this.model.config, outputs) } : {};
+      return { graph, ctx, logit: raw, prediction: raw, outputs, ...loss };
+    }
     const logit = this.head.kind === 'regression' && this.head.offset !== 0 ? add(raw, graph.scalar(this.head.offset)) : raw;
     const prediction = this.head.kind === 'binary' ? sigmoid(logit) : logit;
-    if (mode !== 'train') return { graph, ctx, logit, prediction };
+    if (mode !== 'train') return { graph, ctx, logit, prediction, outputs };
     const label = graph.input('label', [BATCH, 1]);
     const perRow = this.head.kind === 'binary' ? sigmoidCrossEntropy(logit, label) : square(sub(logit, label));
-    return { graph, ctx, logit, prediction, loss: reduceMean(perRow, [0, 1]) };
+    return { graph, ctx, logit, prediction, outputs, loss: reduceMean(perRow, [0, 1]) };
+  }
+
+  /** Let the model derive its non-trainable state from the training rows (a no-op for most models). */
+  fitState(train: { source: BatchSource; rows: Int32Array }): void {
+    modelDefinition(this.model.type).fitState?.(this.params, this.spec, this.model.config, train);
   }
 
   /** Training graph bytes: loss, prediction, gradients of every weight and gathered row block, state updates. */
@@ -94,7 +109,7 @@ export class RankingModel {
   /** Deterministic forward graph with weights and gathered rows as inputs (validation during training). */
   evalGraph(): { bytes: Uint8Array; built: BuiltGraph } {
     const built = this.build('eval');
-    return { bytes: exportOnnx(built.graph, { outputs: { prediction: built.prediction }, graphName: `${this.model.type}-eval` }), built };
+    return { bytes: exportOnnx(built.graph, { outputs: { prediction: built.prediction, ...built.outputs }, graphName: `${this.model.type}-eval` }), built };
   }
 
   /**

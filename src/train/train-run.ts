@@ -45,6 +45,7 @@ export async function trainFromConfig(config: RunConfig, options: TrainRunOption
   const data = await loadTrainingData(config.pipeline, options.baseDir, options.configFile ? { configFile: options.configFile } : {});
   const trainConfig = { ...config.train, ...(options.threads ? { threads: options.threads } : {}) };
   const model = new RankingModel(data.pipeline.spec(), config.model, headFor(data), undefined, trainConfig.seed);
+  model.fitState(data.train);
   const trainer = new Trainer(model, trainConfig, options.callbacks);
   const checkpointDir = options.outDir ? `${options.outDir}.checkpoint` : undefined;
   const result = await trainer.fit(data.train, data.validation, { ...(checkpointDir ? { checkpointDir } : {}), resume: options.resume ?? false });
