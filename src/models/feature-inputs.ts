@@ -26,7 +26,6 @@ export class FeatureInputs {
     private readonly batchNumeric: readonly string[] = spec.numeric,
   ) {}
 
-
   /** The same inputs restricted to the features `names` (e.g. one tower's), which must exist. */
   select(names: readonly string[]): FeatureInputs {
     const keep = new Set(names);

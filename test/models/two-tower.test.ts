@@ -9,7 +9,9 @@ import { Predictor } from '../../src/train/predict.js';
 import { evaluateRetrieval } from '../../src/train/retrieval.js';
 import { Random } from '../../src/util/random.js';
 import { MemorySource } from '../support/memory-source.js';
-import { trainConfig } from '../train/fixtures.js';
+import { trainConfig, withTempDir } from '../train/fixtures.js';
+import { saveModel, loadModel } from '../../src/train/model-artifact.js';
+import { join } from 'node:path';
 
 const spec: FeatureSpec = {
   categorical: [
@@ -112,4 +114,12 @@ test('two-tower trains by in-batch softmax, deterministically, retrieves better 
   })).prediction as Float32Array;
   served.forEach((p, i) => assert.ok(Math.abs(p - predictions[i]!) < 1e-5, `row ${i}: ${p} vs ${predictions[i]}`));
   await exported.release();
+
+  // A saved and reloaded model retrieves the same.
+  await withTempDir(async (dir) => {
+    await saveModel(join(dir, 'two-tower'), a.m);
+    const { model: loaded } = await loadModel(join(dir, 'two-tower'));
+    const again = await evaluateRetrieval(loaded, { train, test, userFeature: 'user', itemFeature: 'item', ks: [10] });
+    assert.equal(again.recall[10], recall[10]);
+  });
 });
