@@ -13,7 +13,7 @@ export { exportOnnx } from './engine/onnx-export.js';
 export { OnnxSession } from './engine/runtime.js';
 export { ParameterStore } from './engine/parameter-store.js';
 
-export { BuildContext, type Explanation } from './layers/build-context.js';
+export { BuildContext } from './layers/build-context.js';
 export { Dense } from './layers/dense.js';
 export { BatchNormalization } from './layers/batch-normalization.js';
 export { Dropout } from './layers/dropout.js';
@@ -28,6 +28,9 @@ export { FactorizationMachine } from './layers/factorization-machine.js';
 export { DotInteraction } from './layers/dot-interaction.js';
 export { ResidualUnit } from './layers/residual-unit.js';
 export { OuterProduct } from './layers/outer-product.js';
+export { NormalizedDotProductSimilarity } from './layers/normalized-dot-product-similarity.js';
+export { TopKRecommendationSelector } from './layers/top-k-recommendation-selector.js';
+export { inBatchSoftmaxLoss } from './losses/in-batch-softmax.js';
 
 export { MODEL_TYPES, modelDefinition } from './models/registry.js';
 
@@ -43,5 +46,6 @@ export { Predictor, type ExplanationValues } from './train/predict.js';
 export { saveModel, loadModel } from './train/model-artifact.js';
 export { parseRunConfig, readRunConfig } from './train/run-config.js';
 export { trainFromConfig } from './train/train-run.js';
+export { evaluateRetrieval, embedRows, retrieveTopK, retrievalRecall, firstRowPerId, type Vectors, type RetrievalEvaluation } from './train/retrieval.js';
 
 export * from './metrics/index.js';

@@ -3,7 +3,7 @@
  * vector-Jacobian product written with other ops, so a training graph is forward + backward ONNX.
  */
 import { ConfigError } from '../errors.js';
-import { broadcastShapes, isStatic, numel, type Attrs, type Dim, type DType, type Node, type OpDef, type Shape, type Sym } from './graph.js';
+import { broadcastShapes, isStatic, numel, sameShape, type Attrs, type Dim, type DType, type Node, type OpDef, type Shape, type Sym } from './graph.js';
 
 // ---------------------------------------------------------------------------------------------
 // Shape helpers
@@ -431,6 +431,56 @@ const SigmoidCrossEntropy: OpDef = {
   vjp: ({ inputs: [z, y] }, [g]) => [unbroadcast(mul(g!, sub(sigmoid(z!), y!)), z!.shape), undefined],
 };
 
+/**
+ * Softmax cross-entropy over the last axis, -Σ_j y_j log softmax(z)_j, one value per row: through
+ * ONNX LogSoftmax, so it is stable for any logits; its gradient softmax(z)·Σy - y is written directly.
+ */
+const SoftmaxCrossEntropy: OpDef = {
+  name: 'SoftmaxCrossEntropy',
+  infer: ([z, y]) => {
+    if (!sameShape(z!.shape, y!.shape)) throw new ConfigError(`SoftmaxCrossEntropy: logits [${z!.shape}] and labels [${y!.shape}] differ`);
+    return [{ shape: z!.shape.slice(0, -1), dtype: z!.dtype }];
+  },
+  emit: (e, node) => {
+    const [z, y] = node.inputs;
+    const [logp, weighted, summed] = ['logp', 'weighted', 'summed'].map((h) => e.fresh(h)) as [string, string, string];
+    e.node('LogSoftmax', [e.name(z!)], [logp], { axis: -1 });
+    e.node('Mul', [logp, e.name(y!)], [weighted]);
+    e.node('ReduceSum', [weighted, e.int64([-1])], [summed], { keepdims: 0 });
+    e.node('Neg', [summed], [e.name(node.outputs[0]!)]);
+  },
+  vjp: ({ inputs: [z, y] }, [g]) => [mul(unsqueeze(g!, [-1]), sub(mul(softmax(z!, -1), reduceSum(y!, [-1], true)), y!)), undefined],
+};
+
+/** The identity matrix of the runtime shape of a 2-D `x` (ONNX EyeLike): the labels of in-batch softmax. */
+const EyeLike: OpDef = {
+  name: 'EyeLike',
+  infer: ([x]) => {
+    if (x!.rank !== 2) throw new ConfigError(`EyeLike needs a 2-D input, got [${x!.shape}]`);
+    return [{ shape: x!.shape, dtype: x!.dtype }];
+  },
+  emit: simple('EyeLike'),
+  // A constant of the input's shape: no gradient flows through it.
+  vjp: () => [undefined],
+};
+
+/**
+ * The k largest entries along the last axis, in descending order, and their int64 indices (ONNX
+ * TopK, which breaks ties by the lower index). Forward only: retrieval, not training.
+ */
+const TopK: OpDef = {
+  name: 'TopK',
+  infer: ([x], attrs) => {
+    const k = attrs.k as number;
+    const size = x!.shape[x!.rank - 1];
+    if (typeof size === 'number' && k > size) throw new ConfigError(`TopK: k = ${k} exceeds the ${size} entries of the last axis of [${x!.shape}]`);
+    const shape = [...x!.shape.slice(0, -1), k];
+    return [{ shape, dtype: x!.dtype }, { shape, dtype: 'int64' }];
+  },
+  emit: (e, node) =>
+    e.node('TopK', [e.name(node.inputs[0]!), e.int64([node.attrs.k as number])], node.outputs.map((s) => e.name(s)), { axis: -1, largest: 1, sorted: 1 }),
+};
+
 // ---------------------------------------------------------------------------------------------
 // The functional API models are written in
 
@@ -469,6 +519,13 @@ export const unsqueeze = (x: Sym, axes: readonly number[]) => x.graph.apply1(Uns
 export const squeeze = (x: Sym, axes: readonly number[]) => x.graph.apply1(Squeeze, [x], { axes });
 export const gather = (table: Sym, ids: Sym) => table.graph.apply1(Gather, [table, ids]);
 export const sigmoidCrossEntropy = (logits: Sym, labels: Sym) => logits.graph.apply1(SigmoidCrossEntropy, [logits, labels]);
+export const softmaxCrossEntropy = (logits: Sym, labels: Sym) => logits.graph.apply1(SoftmaxCrossEntropy, [logits, labels]);
+export const eyeLike = (x: Sym) => x.graph.apply1(EyeLike, [x]);
+/** The k largest entries of each row (last axis) and their indices, best first. */
+export function topK(x: Sym, k: number): { values: Sym; indices: Sym } {
+  const [values, indices] = x.graph.apply(TopK, [x], { k });
+  return { values: values!, indices: indices! };
+}
 
 /** Product of the sizes of `axes` of `x`, as a scalar; a constant when those sizes are static. */
 export function dimProduct(x: Sym, axes: readonly number[]): Sym {

@@ -38,16 +38,8 @@ export interface StateUpdate {
   momentum: number;
 }
 
-/** An intermediate value a model exposes for explanation (e.g. AFM's attention per field pair). */
-export interface Explanation {
-  value: Sym;
-  /** One label per column of `value` (batch, columns). */
-  labels: string[];
-}
-
 export class BuildContext {
   readonly lookups: EmbeddingLookup[] = [];
-  readonly explanations = new Map<string, Explanation>();
   readonly dropouts: DropoutInput[] = [];
   readonly stateUpdates: StateUpdate[] = [];
   private readonly names = new Map<string, number>();
@@ -73,11 +65,6 @@ export class BuildContext {
   weight(name: string, shape: readonly number[], init: Initializer, l2?: number): Sym {
     this.params.denseParam(name, shape, init, l2);
     return this.graph.param(name, shape);
-  }
-
-  /** Expose `value` (batch, labels.length) under `name`, for Predictor.explain. */
-  explain(name: string, value: Sym, labels: string[]): void {
-    this.explanations.set(name, { value, labels });
   }
 
   /** Non-trainable state (batch-norm running statistics). */
@@ -111,6 +98,11 @@ export class BuildContext {
     const input = `rows/${table}/${feature}`;
     if (!this.lookups.some((l) => l.input === input)) this.lookups.push({ input, table, feature, ...(maxLength === undefined ? {} : { maxLength }) });
     return this.graph.input(input, [...idShape, dim]);
+  }
+
+  /** The int64 ids of a categorical feature, [batch], as in-graph indices (the exported model's id inputs). */
+  ids(feature: string): Sym {
+    return this.graph.input(feature, [BATCH], 'data', 'int64');
   }
 
   /** The padding mask of a multi-value feature, [batch, maxLength]. */

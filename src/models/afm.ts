@@ -2,7 +2,7 @@
  * Attentional Factorization Machine (Xiao et al. 2017):
  *   ŷ = w0 + Σ w_i x_i + pᵀ Σ_{i<j} a_ij (v_i ⊙ v_j) x_i x_j,
  * with a_ij a softmax over pairs of an attention network's score of v_i ⊙ v_j. The weights a_ij are
- * exposed as explanation 'attention', one column per field pair ('user×item').
+ * exposed as output 'attention', one column per field pair ('user×item'), for Predictor.explain.
  */
 import { z } from 'zod';
 import { add } from '../engine/ops.js';
@@ -26,8 +26,11 @@ export const afm = defineModel({
     const names = inputs.fieldNames(true);
     const fields = inputs.stacked(inputs.fields(config.embeddingDim, { numericAsFields: true }));
     const { output, attention } = new AttentionalFactorizationMachine({ name: 'afm', attentionUnits: config.attentionUnits }).apply(ctx, fields);
-    ctx.explain('attention', attention, fieldPairs(names.length).map(([i, j]) => `${names[i]}×${names[j]}`));
     const pooled = config.dropout > 0 ? new Dropout({ name: 'afm_dropout', rate: config.dropout }).apply(ctx, output) : output;
-    return add(inputs.linear(), logit(ctx, pooled, 'afm_projection'));
+    return {
+      logit: add(inputs.linear(), logit(ctx, pooled, 'afm_projection')),
+      outputs: { attention },
+      columns: { attention: fieldPairs(names.length).map(([i, j]) => `${names[i]}×${names[j]}`) },
+    };
   },
 });

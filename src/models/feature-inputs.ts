@@ -12,12 +12,31 @@ import type { BuildContext } from '../layers/build-context.js';
 import { Embedding } from '../layers/embedding.js';
 import type { Initializer } from '../engine/parameter-store.js';
 
+/** Names of every feature of a spec: categorical, multi-value, numeric. */
+export function featureNames(spec: FeatureSpec): string[] {
+  return [...spec.categorical, ...spec.multiValue].map((f) => f.name).concat(spec.numeric);
+}
+
 export class FeatureInputs {
   constructor(
     readonly ctx: BuildContext,
     readonly spec: FeatureSpec,
     private readonly initializer?: Initializer,
+    /** The batch's numeric columns, of which `spec.numeric` may be a subset (see `select`). */
+    private readonly batchNumeric: readonly string[] = spec.numeric,
   ) {}
+
+  /** The same inputs restricted to the features `names` (e.g. one tower's), which must exist. */
+  select(names: readonly string[]): FeatureInputs {
+    const keep = new Set(names);
+    const spec: FeatureSpec = {
+      ...this.spec,
+      categorical: this.spec.categorical.filter((f) => keep.has(f.name)),
+      multiValue: this.spec.multiValue.filter((f) => keep.has(f.name)),
+      numeric: this.spec.numeric.filter((name) => keep.has(name)),
+    };
+    return new FeatureInputs(this.ctx, spec, this.initializer, this.batchNumeric);
+  }
 
   get numericCount(): number {
     return this.spec.numeric.length;
@@ -54,7 +73,16 @@ export class FeatureInputs {
 
   /** Numeric columns, (batch, numeric), or undefined when there are none. */
   dense(): Sym | undefined {
-    return this.numericCount > 0 ? this.ctx.dense(this.numericCount) : undefined;
+    if (this.numericCount === 0) return undefined;
+    const all = this.ctx.dense(this.batchNumeric.length);
+    if (this.numericCount === this.batchNumeric.length) return all;
+    return concat(
+      this.spec.numeric.map((name) => {
+        const i = this.batchNumeric.indexOf(name);
+        return slice(all, 1, i, i + 1);
+      }),
+      1,
+    );
   }
 
   /** Field embeddings flattened and concatenated with the numeric columns: a DNN's input. */

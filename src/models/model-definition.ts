@@ -9,20 +9,41 @@ import { Dense } from '../layers/dense.js';
 import { ACTIVATIONS } from '../layers/activation.js';
 import type { BuildContext } from '../layers/build-context.js';
 import type { FeatureInputs } from './feature-inputs.js';
+import type { FeatureSpec } from '../data/batch.js';
+import type { ParameterStore } from '../engine/parameter-store.js';
+import type { BatchSource } from '../train/predict.js';
+
+/** What a model computes besides its logit: named tensors the eval and export graphs also output. */
+export interface ModelOutput {
+  /** (batch, 1). */
+  logit: Sym;
+  outputs?: Record<string, Sym>;
+  /** For outputs that explain a prediction, (batch, n): a label per column (Predictor.explain). */
+  columns?: Record<string, string[]>;
+}
 
 export interface ModelDefinition<C = unknown> {
   readonly type: string;
   readonly description: string;
   readonly schema: z.ZodType<C>;
-  /** The model's logit, (batch, 1). */
-  build(inputs: FeatureInputs, config: C): Sym;
+  /** The model's logit, (batch, 1), alone or with further outputs. */
+  build(inputs: FeatureInputs, config: C): Sym | ModelOutput;
+  /**
+   * A loss over the whole batch (e.g. in-batch softmax) that replaces the head's per-row loss;
+   * such a model's prediction is its logit as is. Gets the outputs `build` returned.
+   */
+  trainingLoss?(inputs: FeatureInputs, config: C, outputs: Record<string, Sym>): Sym;
+  /** Non-trainable state derived from the training rows before training (e.g. item frequencies). */
+  fitState?(params: ParameterStore, spec: FeatureSpec, config: C, train: { source: BatchSource; rows: Int32Array }): void;
 }
 
 export function defineModel<S extends z.ZodType>(definition: {
   type: string;
   description: string;
   schema: S;
-  build(inputs: FeatureInputs, config: z.output<S>): Sym;
+  build(inputs: FeatureInputs, config: z.output<S>): Sym | ModelOutput;
+  trainingLoss?(inputs: FeatureInputs, config: z.output<S>, outputs: Record<string, Sym>): Sym;
+  fitState?(params: ParameterStore, spec: FeatureSpec, config: z.output<S>, train: { source: BatchSource; rows: Int32Array }): void;
 }): ModelDefinition<z.output<S>> {
   return definition as ModelDefinition<z.output<S>>;
 }

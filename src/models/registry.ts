@@ -11,9 +11,10 @@ import { lr } from './lr.js';
 import { nfm } from './nfm.js';
 import { ipnn, opnn } from './pnn.js';
 import type { ModelDefinition } from './model-definition.js';
+import { twoTower } from './two-tower.js';
 import { wideDeep } from './wide-deep.js';
 
-const MODELS: readonly ModelDefinition<any>[] = [lr, fm, dnn, wideDeep, deepfm, dcn, dcnV2, dcnMix, dlrm, nfm, deepCrossing, ipnn, opnn, afm];
+const MODELS: readonly ModelDefinition<any>[] = [lr, fm, dnn, wideDeep, deepfm, dcn, dcnV2, dcnMix, dlrm, nfm, deepCrossing, ipnn, opnn, afm, twoTower];
 
 export const MODEL_TYPES = MODELS.map((m) => m.type);
 

@@ -25,6 +25,7 @@ export function lookupIds(batch: Batch, lookup: EmbeddingLookup): { ids: Int32Ar
 
 export class BatchFeeder {
   private readonly buffers = new Map<string, Float32Array>();
+  private readonly idBuffers = new Map<string, BigInt64Array>();
 
   constructor(
     private readonly ctx: BuildContext,
@@ -40,6 +41,19 @@ export class BatchFeeder {
       this.buffers.set(name, b);
     }
     return b.length === size ? b : b.subarray(0, size);
+  }
+
+  /** A categorical feature's ids as int64, for graphs that index with them (ctx.ids). */
+  private idsOf(batch: Batch, feature: string): BigInt64Array {
+    const ids = batch.categorical.get(feature);
+    if (!ids) throw new ArtifactError(`the model reads the ids of feature '${feature}', which the data does not provide`);
+    let buffer = this.idBuffers.get(feature);
+    if (!buffer || buffer.length < batch.size) {
+      buffer = new BigInt64Array(batch.size);
+      this.idBuffers.set(feature, buffer);
+    }
+    for (let i = 0; i < batch.size; i++) buffer[i] = BigInt(ids[i]!);
+    return buffer.subarray(0, batch.size);
   }
 
   feeds(batch: Batch, rng?: Random): Record<string, Feed> {
@@ -59,6 +73,7 @@ export class BatchFeeder {
       if (mask) feeds[`${lookup.feature}_mask`] = { data: mask.subarray(0, count), shape: [n, lookup.maxLength!] };
     }
     for (const input of graph.inputs) {
+      if (input.kind === 'data' && input.sym.dtype === 'int64') feeds[input.name] = { data: this.idsOf(batch, input.name), shape: [n] };
       if (input.kind === 'param') {
         const t = this.params.dense.get(input.name) ?? this.params.state.get(input.name);
         if (!t) throw new ArtifactError(`no value for weight '${input.name}'`);

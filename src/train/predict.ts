@@ -27,15 +27,15 @@ export class Predictor {
   private constructor(
     private readonly session: OnnxSession,
     private readonly feeder: BatchFeeder,
-    /** Explanation name -> column labels, for the models that expose any. */
-    readonly explanations: ReadonlyMap<string, string[]>,
+    /** The model's further outputs (Predictor.output), and column labels of those that explain (Predictor.explain). */
+    readonly outputs: readonly string[],
+    readonly explanations: Readonly<Record<string, string[]>>,
   ) {}
 
   static async create(model: RankingModel, threads = defaultThreads()): Promise<Predictor> {
     const { bytes, built } = model.evalGraph();
     const session = await OnnxSession.create(bytes, { threads });
-    const explanations = new Map([...built.ctx.explanations].map(([name, e]) => [name, e.labels]));
-    return new Predictor(session, new BatchFeeder(built.ctx, model.params, model.spec.numeric.length, undefined), explanations);
+    return new Predictor(session, new BatchFeeder(built.ctx, model.params, model.spec.numeric.length, undefined), Object.keys(built.outputs), built.columns);
   }
 
   /**
@@ -61,6 +61,20 @@ export class Predictor {
     return { predictions, ...(labels ? { labels } : {}), ...(groups ? { groups } : {}) };
   }
 
+  /** Another output of the eval graph (e.g. a tower's vectors) for `rows`, concatenated row by row. */
+  async output(source: BatchSource, rows: Int32Array, name: string, batchSize = 4096): Promise<Float32Array> {
+    if (!this.outputs.includes(name)) throw new ConfigError(`the model has no output '${name}'; it has: ${this.outputs.join(', ') || 'none'}`);
+    const parts: Float32Array[] = [];
+    for (const batch of source.batches(rows, batchSize)) parts.push(((await this.session.run(this.feeder.feeds(batch), [name]))[name] as Float32Array).slice());
+    const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+    let offset = 0;
+    for (const part of parts) {
+      out.set(part, offset);
+      offset += part.length;
+    }
+    return out;
+  }
+
   /** `metrics` of `task` over `rows`; grouped metrics (gauc, ndcg@K, ...) group by feature `groupBy`. */
   async evaluate(source: BatchSource, rows: Int32Array, { task, metrics, groupBy }: { task: string; metrics: readonly string[]; groupBy?: string }): Promise<Record<string, number>> {
     const grouped = metrics.some(needsGroups);
@@ -70,18 +84,11 @@ export class Predictor {
     return out;
   }
 
-  /** The model's explanation `name` (e.g. AFM's 'attention') for `rows` of `source`, in that order. */
-  async explain(source: BatchSource, rows: Int32Array, name: string, { batchSize = 4096 } = {}): Promise<ExplanationValues> {
-    const labels = this.explanations.get(name);
-    if (!labels) throw new ConfigError(`the model exposes no explanation '${name}'; it has: ${[...this.explanations.keys()].join(', ') || 'none'}`);
-    const values = new Float32Array(rows.length * labels.length);
-    let offset = 0;
-    for (const batch of source.batches(rows, batchSize)) {
-      const out = (await this.session.run(this.feeder.feeds(batch), [`explain/${name}`]))[`explain/${name}`] as Float32Array;
-      values.set(out.subarray(0, batch.size * labels.length), offset);
-      offset += batch.size * labels.length;
-    }
-    return { labels, values };
+  /** The model's explanation `name` (e.g. AFM's 'attention') for `rows` of `source`: a row of values per row, with column labels. */
+  async explain(source: BatchSource, rows: Int32Array, name: string, batchSize = 4096): Promise<ExplanationValues> {
+    const labels = this.explanations[name];
+    if (!labels) throw new ConfigError(`the model exposes no explanation '${name}'; it has: ${Object.keys(this.explanations).join(', ') || 'none'}`);
+    return { labels, values: await this.output(source, rows, name, batchSize) };
   }
 
   release(): Promise<void> {

@@ -2,9 +2,10 @@
  * A ranking model: feature spec + model definition + its parameters, and the three graphs built
  * from them (train, eval, export). The head turns the model's logit into a prediction and a loss:
  * binary -> sigmoid and sigmoid cross-entropy; regression -> logit + offset and squared error.
+ * A model with its own loss over the whole batch (two-tower's in-batch softmax) skips the head.
  */
 import type { FeatureSpec } from '../data/batch.js';
-import { Graph, type FloatType, type Sym } from '../engine/graph.js';
+import { Graph, Sym, type FloatType } from '../engine/graph.js';
 import { gradients } from '../engine/autodiff.js';
 import { exportOnnx } from '../engine/onnx-export.js';
 import { add, reduceMean, sigmoid, sigmoidCrossEntropy, square, sub } from '../engine/ops.js';
@@ -17,6 +18,7 @@ import { z } from 'zod';
 import { parseWithSchema } from '../data/data-config.js';
 import { listwiseLoss } from './listwise.js';
 import type { ListwiseConfig } from './train-config.js';
+import type { BatchSource } from './predict.js';
 
 export interface ModelSpec {
   type: string;
@@ -36,6 +38,10 @@ export interface BuiltGraph {
   ctx: BuildContext;
   logit: Sym;
   prediction: Sym;
+  /** The model's further outputs (e.g. tower embeddings), also written to the eval graph. */
+  outputs: Record<string, Sym>;
+  /** Column labels of the outputs that explain a prediction (e.g. AFM's 'attention': one per field pair). */
+  columns: Record<string, string[]>;
   /** Train mode only. */
   loss?: Sym;
 }
@@ -72,14 +78,26 @@ export class RankingModel {
     const graph = new Graph(floatType);
     const ctx = new BuildContext(graph, this.params, mode);
     const definition = modelDefinition(this.model.type);
-    const raw = definition.build(new FeatureInputs(ctx, this.spec), this.model.config);
+    const inputs = new FeatureInputs(ctx, this.spec);
+    const built = definition.build(inputs, this.model.config);
+    const { logit: raw, outputs = {}, columns = {} } = built instanceof Sym ? { logit: built } : built;
+    if (definition.trainingLoss) {
+      const loss = mode === 'train' ? { loss: definition.trainingLoss(inputs, this.model.config, outputs) } : {};
+      return { graph, ctx, logit: raw, prediction: raw, outputs, columns, ...loss };
+    }
     const logit = this.head.kind === 'regression' && this.head.offset !== 0 ? add(raw, graph.scalar(this.head.offset)) : raw;
     const prediction = this.head.kind === 'binary' ? sigmoid(logit) : logit;
-    if (mode !== 'train') return { graph, ctx, logit, prediction };
+    if (mode !== 'train') return { graph, ctx, logit, prediction, outputs, columns };
     const label = graph.input('label', [BATCH, 1]);
-    if (listwise) return { graph, ctx, logit, prediction, loss: listwiseLoss(logit, label, listwise) };
-    const perRow = this.head.kind === 'binary' ? sigmoidCrossEntropy(logit, label) : square(sub(logit, label));
-    return { graph, ctx, logit, prediction, loss: reduceMean(perRow, [0, 1]) };
+    const loss = listwise
+      ? listwiseLoss(logit, label, listwise)
+      : reduceMean(this.head.kind === 'binary' ? sigmoidCrossEntropy(logit, label) : square(sub(logit, label)), [0, 1]);
+    return { graph, ctx, logit, prediction, outputs, columns, loss };
+  }
+
+  /** Let the model derive its non-trainable state from the training rows (a no-op for most models). */
+  fitState(train: { source: BatchSource; rows: Int32Array }): void {
+    modelDefinition(this.model.type).fitState?.(this.params, this.spec, this.model.config, train);
   }
 
   /** Training graph bytes: loss, prediction, gradients of every weight and gathered row block, state updates. */
@@ -95,12 +113,10 @@ export class RankingModel {
     return { bytes: exportOnnx(graph, { outputs, graphName: `${this.model.type}-train` }), built };
   }
 
-  /** Deterministic forward graph with weights and gathered rows as inputs (validation during training), plus the model's explanations. */
+  /** Deterministic forward graph with weights and gathered rows as inputs (validation during training), plus the model's further outputs. */
   evalGraph(): { bytes: Uint8Array; built: BuiltGraph } {
     const built = this.build('eval');
-    const outputs: Record<string, Sym> = { prediction: built.prediction };
-    for (const [name, { value }] of built.ctx.explanations) outputs[`explain/${name}`] = value;
-    return { bytes: exportOnnx(built.graph, { outputs, graphName: `${this.model.type}-eval` }), built };
+    return { bytes: exportOnnx(built.graph, { outputs: { prediction: built.prediction, ...built.outputs }, graphName: `${this.model.type}-eval` }), built };
   }
 
   /**

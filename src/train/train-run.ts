@@ -50,6 +50,7 @@ export async function trainFromConfig(config: RunConfig, options: TrainRunOption
 export async function trainOnData(data: TrainingData, config: Pick<RunConfig, 'model' | 'train'>, options: Omit<TrainRunOptions, 'baseDir' | 'configFile'>): Promise<TrainRunResult> {
   const trainConfig = { ...config.train, ...(options.threads ? { threads: options.threads } : {}) };
   const model = new RankingModel(data.pipeline.spec(), config.model, headFor(data), undefined, trainConfig.seed);
+  model.fitState(data.train);
   const trainer = new Trainer(model, trainConfig, options.callbacks);
   const checkpointDir = options.outDir ? `${options.outDir}.checkpoint` : undefined;
   const result = await trainer.fit(data.train, data.validation, { ...(checkpointDir ? { checkpointDir } : {}), resume: options.resume ?? false });

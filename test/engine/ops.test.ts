@@ -93,3 +93,33 @@ test('exported graph with weights as initializers computes the same as with weig
   assert.deepEqual(Array.from(a as Float32Array), Array.from(b as Float32Array));
   assert.deepEqual(Array.from(a as Float32Array), [0, 3, 0, 2]);
 });
+
+test('gradient of SoftmaxCrossEntropy (soft labels, one-hot via EyeLike) matches finite differences', async () => {
+  const soft = Float64Array.from({ length: 12 }, (_, i) => ((i * 5) % 7) / 10);
+  await checkGradients([x34, { ...y34, values: soft, constant: true }], ({ x, y }) => sumBatch(op.softmaxCrossEntropy(op.mul(x!, x!), y!)));
+  await checkGradients([{ name: 'x', shape: [3, 3], dims: [3, 3] }], ({ x }) => op.softmaxCrossEntropy(x!, op.eyeLike(x!)));
+});
+
+test('SoftmaxCrossEntropy is log-sum-exp minus the labelled logit, stable for large logits', async () => {
+  const graph = new Graph('float32');
+  const z = graph.input('z', [2, 3]);
+  const loss = op.softmaxCrossEntropy(z, op.eyeLike(z));
+  const session = await OnnxSession.create(exportOnnx(graph, { outputs: { loss } }), { threads: 1 });
+  const out = (await session.run({ z: { data: Float32Array.of(1000, 0, 1000, 0, 2, 0), shape: [2, 3] } })).loss as Float32Array;
+  // Row 0: log(2 e^1000 + 1) - 1000 = log 2; row 1: log(2 + e^2) - 2.
+  assert.ok(Math.abs(out[0]! - Math.log(2)) < 1e-5, `${out[0]}`);
+  assert.ok(Math.abs(out[1]! - (Math.log(2 + Math.exp(2)) - 2)) < 1e-6, `${out[1]}`);
+});
+
+test('TopK returns the k largest per row, best first, ties by the lower index', async () => {
+  const graph = new Graph('float32');
+  const x = graph.input('x', [B, 5]);
+  const { values, indices } = op.topK(x, 3);
+  assert.deepEqual(values.shape, [B, 3]);
+  assert.equal(indices.dtype, 'int64');
+  const session = await OnnxSession.create(exportOnnx(graph, { outputs: { values, indices } }), { threads: 1 });
+  const out = await session.run({ x: { data: Float32Array.of(0.1, 0.9, 0.5, 0.9, 0.5, 2, 2, 2, 2, -Infinity), shape: [2, 5] } });
+  assert.deepEqual(Array.from(out.indices as BigInt64Array, Number), [1, 3, 2, 0, 1, 2]);
+  assert.deepEqual(Array.from(out.values as Float32Array), [0.9, 0.9, 0.5, 2, 2, 2].map(Math.fround));
+  assert.throws(() => op.topK(graph.input('y', [B, 2]), 3), /k = 3 exceeds the 2 entries/);
+});
