@@ -5,6 +5,7 @@ export { FeaturePipeline } from './data/feature-pipeline.js';
 export { EncodedDataset } from './data/encoded-dataset.js';
 export { loadTrainingData, loadWithPipeline } from './data/load-dataset.js';
 export { syntheticClickLogCsv } from './data/synthetic-click-log.js';
+export { RatingMatrix, readRatings, type Rating } from './data/rating-matrix.js';
 
 export { Graph, Sym } from './engine/graph.js';
 export * as ops from './engine/ops.js';
@@ -28,6 +29,7 @@ export { ResidualUnit } from './layers/residual-unit.js';
 export { OuterProduct } from './layers/outer-product.js';
 
 export { MODEL_TYPES, modelDefinition } from './models/registry.js';
+export { AutoRec } from './models/autorec.js';
 
 export { RankingModel } from './train/ranking-model.js';
 export { Trainer, defaultMetrics } from './train/trainer.js';
@@ -36,5 +38,6 @@ export { Predictor } from './train/predict.js';
 export { saveModel, loadModel } from './train/model-artifact.js';
 export { parseRunConfig, readRunConfig } from './train/run-config.js';
 export { trainFromConfig } from './train/train-run.js';
+export { DenseWeightTrainer } from './train/dense-weight-trainer.js';
 
 export * from './metrics/index.js';
