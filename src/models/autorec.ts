@@ -17,6 +17,7 @@ import { exportOnnx } from '../engine/onnx-export.js';
 import { add, mul, reduceMean, reduceSum, scale, square, sub } from '../engine/ops.js';
 import { ParameterStore } from '../engine/parameter-store.js';
 import { OnnxSession } from '../engine/runtime.js';
+import { parseWithSchema } from '../data/data-config.js';
 import type { Rating, RatingMatrix } from '../data/rating-matrix.js';
 import { ConfigError } from '../errors.js';
 import { BATCH, BuildContext } from '../layers/build-context.js';
@@ -114,7 +115,7 @@ export class AutoRec extends Layer<AutoRecConfig> {
     const graph = new Graph('float32');
     const ctx = new BuildContext(graph, this.params, 'train');
     const loss = this.loss(ctx, graph.input('ratings', [BATCH, users]), graph.input('mask', [BATCH, users]));
-    const trainer = await DenseWeightTrainer.create(loss, this.params, OptimizerConfigSchema.parse(options.optimizer ?? {}), options.threads === undefined ? {} : { threads: options.threads });
+    const trainer = await DenseWeightTrainer.create(loss, this.params, parseWithSchema(OptimizerConfigSchema, options.optimizer ?? {}), options.threads === undefined ? {} : { threads: options.threads });
 
     const rng = new Random(options.seed);
     const values = new Float32Array(options.batchSize * users);

@@ -162,4 +162,5 @@ test('AutoRec predicts only after fit and only on a matrix of the users it was f
   await model.fit(matrix, { epochs: 1, batchSize: 64, seed: 1, threads: 1 });
   const fewer = new RatingMatrix(syntheticRatings().filter((r) => r.user !== 'u0'));
   await assert.rejects(model.predict(fewer, []), /fit on 30 users, the matrix has 29/);
+  await assert.rejects(model.fit(matrix, { epochs: 1, batchSize: 64, seed: 1, optimizer: { learningRate: -1 } }), (e: unknown) => e instanceof ConfigError && /learningRate/.test(e.message));
 });
