@@ -5,6 +5,7 @@ export { FeaturePipeline } from './data/feature-pipeline.js';
 export { EncodedDataset } from './data/encoded-dataset.js';
 export { loadTrainingData, loadWithPipeline } from './data/load-dataset.js';
 export { syntheticClickLogCsv } from './data/synthetic-click-log.js';
+export { RatingMatrix, readRatings, type Rating } from './data/rating-matrix.js';
 
 export { Graph, Sym } from './engine/graph.js';
 export * as ops from './engine/ops.js';
@@ -33,6 +34,7 @@ export { TopKRecommendationSelector } from './layers/top-k-recommendation-select
 export { inBatchSoftmaxLoss } from './losses/in-batch-softmax.js';
 
 export { MODEL_TYPES, modelDefinition } from './models/registry.js';
+export { AutoRec } from './models/autorec.js';
 
 export { RankingLoss, type RankingLossConfig } from './losses/ranking-loss.js';
 export { PairwiseLoss, PairwiseHingeLoss, PairwiseLogisticLoss, PairwiseSoftZeroOneLoss } from './losses/pairwise-losses.js';
@@ -47,5 +49,6 @@ export { saveModel, loadModel } from './train/model-artifact.js';
 export { parseRunConfig, readRunConfig } from './train/run-config.js';
 export { trainFromConfig } from './train/train-run.js';
 export { evaluateRetrieval, embedRows, retrieveTopK, retrievalRecall, firstRowPerId, type Vectors, type RetrievalEvaluation } from './train/retrieval.js';
+export { DenseWeightTrainer } from './train/dense-weight-trainer.js';
 
 export * from './metrics/index.js';

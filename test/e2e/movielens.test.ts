@@ -5,36 +5,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseRunConfig } from '../../src/train/run-config.js';
 import { trainFromConfig } from '../../src/train/train-run.js';
-import { exampleConfig, realDataSkip, sharedData } from '../support/real-data.js';
+import { exampleConfig, realDataSkip } from '../support/real-data.js';
+import { itemMeanRmse } from '../support/item-mean-baseline.js';
 import { repoRoot } from '../support/repo-root.js';
 
 const skip = realDataSkip('ml-100k/u1.base');
-
-function itemMeanRmse(): number {
-  const read = (f: string) => readFileSync(join(sharedData, 'ml-100k', f), 'utf8').trim().split('\n').map((l) => l.split('\t').map(Number));
-  const train = read('u1.base');
-  const sums = new Map<number, [number, number]>();
-  let global = 0;
-  for (const [, item, r] of train) {
-    const s = sums.get(item!) ?? [0, 0];
-    s[0] += r!;
-    s[1]++;
-    sums.set(item!, s);
-    global += r!;
-  }
-  global /= train.length;
-  let se = 0;
-  const test = read('u1.test');
-  for (const [, item, r] of test) {
-    const s = sums.get(item!);
-    se += (r! - (s ? s[0] / s[1] : global)) ** 2;
-  }
-  return Math.sqrt(se / test.length);
-}
 
 for (const model of [{ type: 'dcn-v2' }, { type: 'dnn', embeddingDim: 16, hiddenUnits: [64, 32] }]) {
   test(`MovieLens 100K u1: ${model.type} test RMSE <= 0.97`, { skip, timeout: 300_000 }, async () => {
