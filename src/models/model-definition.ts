@@ -16,6 +16,26 @@ export interface ModelDefinition<C = unknown> {
   readonly schema: z.ZodType<C>;
   /** The model's logit, (batch, 1). */
   build(inputs: FeatureInputs, config: C): Sym;
+  /** Models to train first whose parameters initialise this one by name (src/train/pretrain.ts). */
+  pretraining?(config: C): PretrainPlan | undefined;
+}
+
+/** Source models of a warm start, and how long and how fast they train (default: the target's settings). */
+export interface PretrainPlan {
+  sources: { type: string; config: Record<string, unknown> }[];
+  epochs?: number;
+  learningRate?: number;
+}
+
+/** Training overrides every model's `pretrain` option accepts. */
+export const pretrainTrainingOptions = {
+  epochs: z.number().int().positive().optional(),
+  learningRate: z.number().positive().optional(),
+};
+
+/** The plan for `sources` with the overrides of a `pretrain` option. */
+export function pretrainPlan(sources: PretrainPlan['sources'], { epochs, learningRate }: { epochs?: number; learningRate?: number }): PretrainPlan {
+  return { sources, epochs, learningRate };
 }
 
 export function defineModel<S extends z.ZodType>(definition: {
@@ -23,6 +43,7 @@ export function defineModel<S extends z.ZodType>(definition: {
   description: string;
   schema: S;
   build(inputs: FeatureInputs, config: z.output<S>): Sym;
+  pretraining?(config: z.output<S>): PretrainPlan | undefined;
 }): ModelDefinition<z.output<S>> {
   return definition as ModelDefinition<z.output<S>>;
 }

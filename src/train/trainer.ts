@@ -140,6 +140,7 @@ export class Trainer {
 
     try {
       for (let epoch = state.epoch + 1; epoch <= epochs; epoch++) {
+        train.source.startEpoch?.(epoch);
         const order = train.rows.slice();
         rng.shuffle(order);
         const started = performance.now();
