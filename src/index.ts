@@ -5,6 +5,8 @@ export { FeaturePipeline } from './data/feature-pipeline.js';
 export { EncodedDataset } from './data/encoded-dataset.js';
 export { loadTrainingData, loadWithPipeline } from './data/load-dataset.js';
 export { syntheticClickLogCsv } from './data/synthetic-click-log.js';
+export { LeaveOneOut, readInteractions, type Interactions, type RankingResult } from './data/implicit-feedback.js';
+export { NegativeSampledSource } from './data/negative-sampled-source.js';
 
 export { Graph, Sym } from './engine/graph.js';
 export * as ops from './engine/ops.js';
@@ -36,5 +38,6 @@ export { Predictor } from './train/predict.js';
 export { saveModel, loadModel } from './train/model-artifact.js';
 export { parseRunConfig, readRunConfig } from './train/run-config.js';
 export { trainFromConfig } from './train/train-run.js';
+export { warmStart, copyParameters, type WarmStartResult } from './train/pretrain.js';
 
 export * from './metrics/index.js';

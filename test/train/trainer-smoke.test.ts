@@ -28,6 +28,8 @@ const variants: [string, Record<string, unknown>][] = [
   ['dnn', { embeddingDim: 8, batchNorm: true, dropout: 0.2 }],
   ['nfm', { embeddingDim: 8, hiddenUnits: [] }],
   ['deep-crossing', { embeddingDim: 8, residualUnits: [16], dropout: 0.2 }],
+  ['fnn', { embeddingDim: 8 }],
+  ...['gmf', 'ncf-mlp', 'neumf'].map((type): [string, Record<string, unknown>] => [type, { user: 'a', item: 'b' }]),
 ];
 
 for (const [type, modelConfig] of variants) {
