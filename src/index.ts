@@ -6,6 +6,8 @@ export { EncodedDataset } from './data/encoded-dataset.js';
 export { loadTrainingData, loadWithPipeline } from './data/load-dataset.js';
 export { syntheticClickLogCsv } from './data/synthetic-click-log.js';
 export { RatingMatrix, readRatings, type Rating } from './data/rating-matrix.js';
+export { LeaveOneOut, readInteractions, type Interactions, type RankingResult } from './data/implicit-feedback.js';
+export { NegativeSampledSource } from './data/negative-sampled-source.js';
 
 export { Graph, Sym } from './engine/graph.js';
 export * as ops from './engine/ops.js';
@@ -50,5 +52,6 @@ export { parseRunConfig, readRunConfig } from './train/run-config.js';
 export { trainFromConfig } from './train/train-run.js';
 export { evaluateRetrieval, embedRows, retrieveTopK, retrievalRecall, firstRowPerId, type Vectors, type RetrievalEvaluation } from './train/retrieval.js';
 export { DenseWeightTrainer } from './train/dense-weight-trainer.js';
+export { warmStart, copyParameters, type WarmStartResult } from './train/pretrain.js';
 
 export * from './metrics/index.js';

@@ -11,6 +11,7 @@ import type { FeatureSpec } from '../data/batch.js';
 import type { BuildContext } from '../layers/build-context.js';
 import { Embedding } from '../layers/embedding.js';
 import type { Initializer } from '../engine/parameter-store.js';
+import { ConfigError } from '../errors.js';
 
 /** Names of every feature of a spec: categorical, multi-value, numeric. */
 export function featureNames(spec: FeatureSpec): string[] {
@@ -64,6 +65,19 @@ export class FeatureInputs {
       this.spec.numeric.forEach((_, i) => out.push(mul(slice(dense, 1, i, i + 1), slice(vectors, 0, i, i + 1))));
     }
     return out;
+  }
+
+  /**
+   * The (batch, dim) embedding of one categorical feature a model names in its config (NCF's user
+   * and item), from table `${prefix}/${feature}`; `configField` is that config field.
+   */
+  field(feature: string, dim: number, prefix: string, configField: string): Sym {
+    const found = this.spec.categorical.find((f) => f.name === feature);
+    if (!found) {
+      const names = this.spec.categorical.map((f) => f.name).join(', ') || '(none)';
+      throw new ConfigError(`model.${configField}: '${feature}' is not a categorical feature; one of: ${names}`, { field: `model.${configField}` });
+    }
+    return new Embedding({ name: `${prefix}/${feature}`, inputDim: found.cardinality, outputDim: dim, ...(this.initializer ? { initializer: this.initializer } : {}) }).apply(this.ctx, feature);
   }
 
   /** Fields stacked as (batch, F, dim). */

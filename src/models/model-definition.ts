@@ -35,6 +35,26 @@ export interface ModelDefinition<C = unknown> {
   trainingLoss?(inputs: FeatureInputs, config: C, outputs: Record<string, Sym>): Sym;
   /** Non-trainable state derived from the training rows before training (e.g. item frequencies). */
   fitState?(params: ParameterStore, spec: FeatureSpec, config: C, train: { source: BatchSource; rows: Int32Array }): void;
+  /** Models to train first whose parameters initialise this one by name (src/train/pretrain.ts). */
+  pretraining?(config: C): PretrainPlan | undefined;
+}
+
+/** Source models of a warm start, and how long and how fast they train (default: the target's settings). */
+export interface PretrainPlan {
+  sources: { type: string; config: Record<string, unknown> }[];
+  epochs?: number;
+  learningRate?: number;
+}
+
+/** Training overrides every model's `pretrain` option accepts. */
+export const pretrainTrainingOptions = {
+  epochs: z.number().int().positive().optional(),
+  learningRate: z.number().positive().optional(),
+};
+
+/** The plan for `sources` with the overrides of a `pretrain` option. */
+export function pretrainPlan(sources: PretrainPlan['sources'], { epochs, learningRate }: { epochs?: number; learningRate?: number }): PretrainPlan {
+  return { sources, epochs, learningRate };
 }
 
 export function defineModel<S extends z.ZodType>(definition: {
@@ -44,6 +64,7 @@ export function defineModel<S extends z.ZodType>(definition: {
   build(inputs: FeatureInputs, config: z.output<S>): Sym | ModelOutput;
   trainingLoss?(inputs: FeatureInputs, config: z.output<S>, outputs: Record<string, Sym>): Sym;
   fitState?(params: ParameterStore, spec: FeatureSpec, config: z.output<S>, train: { source: BatchSource; rows: Int32Array }): void;
+  pretraining?(config: z.output<S>): PretrainPlan | undefined;
 }): ModelDefinition<z.output<S>> {
   return definition as ModelDefinition<z.output<S>>;
 }

@@ -6,15 +6,19 @@ import { deepCrossing } from './deep-crossing.js';
 import { deepfm } from './deepfm.js';
 import { dlrm } from './dlrm.js';
 import { dnn } from './dnn.js';
+import { fnn } from './fnn.js';
 import { fm } from './fm.js';
+import { gmf } from './gmf.js';
 import { lr } from './lr.js';
+import { ncfMlp } from './ncf-mlp.js';
+import { neumf } from './neumf.js';
 import { nfm } from './nfm.js';
 import { ipnn, opnn } from './pnn.js';
 import type { ModelDefinition } from './model-definition.js';
 import { twoTower } from './two-tower.js';
 import { wideDeep } from './wide-deep.js';
 
-const MODELS: readonly ModelDefinition<any>[] = [lr, fm, dnn, wideDeep, deepfm, dcn, dcnV2, dcnMix, dlrm, nfm, deepCrossing, ipnn, opnn, afm, twoTower];
+const MODELS: readonly ModelDefinition<any>[] = [lr, fm, dnn, wideDeep, deepfm, dcn, dcnV2, dcnMix, dlrm, nfm, deepCrossing, ipnn, opnn, afm, fnn, twoTower, gmf, ncfMlp, neumf];
 
 export const MODEL_TYPES = MODELS.map((m) => m.type);
 

@@ -9,6 +9,8 @@ import { evaluateMetric, needsGroups } from '../metrics/index.js';
 export interface BatchSource {
   readonly numRows: number;
   batches(rows: Int32Array, batchSize: number): Iterable<Batch>;
+  /** Called by the trainer before each epoch's batches (1-based), e.g. to draw that epoch's negatives. */
+  startEpoch?(epoch: number): void;
 }
 
 export interface Scored {

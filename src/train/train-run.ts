@@ -8,6 +8,7 @@ import { loadTrainingData, type TrainingData } from '../data/load-dataset.js';
 import type { FeaturePipeline } from '../data/feature-pipeline.js';
 import { DataError } from '../errors.js';
 import { saveModel } from './model-artifact.js';
+import { warmStart, type WarmStartResult } from './pretrain.js';
 import { RankingModel, type Head } from './ranking-model.js';
 import type { RunConfig } from './run-config.js';
 import { Trainer, type TrainCallbacks, type TrainResult } from './trainer.js';
@@ -29,6 +30,8 @@ export interface TrainRunResult {
   result: TrainResult;
   test?: Record<string, number>;
   data: TrainingData;
+  /** The source models of the model's `pretrain` option, when it has one. */
+  pretraining?: WarmStartResult;
 }
 
 function headFor(data: TrainingData): Head {
@@ -52,6 +55,7 @@ export async function trainOnData(data: TrainingData, config: Pick<RunConfig, 'm
   const model = new RankingModel(data.pipeline.spec(), config.model, headFor(data), undefined, trainConfig.seed);
   model.fitState(data.train);
   const trainer = new Trainer(model, trainConfig, options.callbacks);
+  const pretraining = await warmStart(model, trainConfig, data.train, data.validation, options.callbacks);
   const checkpointDir = options.outDir ? `${options.outDir}.checkpoint` : undefined;
   const result = await trainer.fit(data.train, data.validation, { ...(checkpointDir ? { checkpointDir } : {}), resume: options.resume ?? false });
   const test = data.test ? await trainer.evaluate(data.test) : undefined;
@@ -62,5 +66,5 @@ export async function trainOnData(data: TrainingData, config: Pick<RunConfig, 'm
     });
     await rm(checkpointDir!, { recursive: true, force: true });
   }
-  return { model, pipeline: data.pipeline, result, ...(test ? { test } : {}), data };
+  return { model, pipeline: data.pipeline, result, ...(test ? { test } : {}), data, ...(pretraining ? { pretraining } : {}) };
 }

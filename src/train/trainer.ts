@@ -146,6 +146,7 @@ export class Trainer {
 
     try {
       for (let epoch = state.epoch + 1; epoch <= epochs; epoch++) {
+        train.source.startEpoch?.(epoch);
         const { order, mask: listMask } = lists ? lists.epoch(rng) : { order: rng.shuffle(train.rows.slice()), mask: undefined };
         const started = performance.now();
         let lossSum = 0;

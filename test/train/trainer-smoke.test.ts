@@ -31,6 +31,8 @@ const variants: [string, Record<string, unknown>][] = [
   ['afm', { embeddingDim: 8, attentionUnits: 4, dropout: 0.2 }],
   ['nfm', { embeddingDim: 8, hiddenUnits: [] }],
   ['deep-crossing', { embeddingDim: 8, residualUnits: [16], dropout: 0.2 }],
+  ['fnn', { embeddingDim: 8 }],
+  ...['gmf', 'ncf-mlp', 'neumf'].map((type): [string, Record<string, unknown>] => [type, { user: 'a', item: 'b' }]),
 ];
 
 for (const [type, modelConfig] of variants) {
