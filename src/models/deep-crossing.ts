@@ -1,7 +1,8 @@
 /**
  * Deep Crossing (Shan et al. 2016): the stacked features x0 = [e_1; …; e_F; x_dense] pass through
  * residual units x_{l+1} = ReLU(W2 ReLU(W1 x_l + b1) + b2) + x_l, then ŷ = w·x_L + b. Optional
- * dropout after each unit (not in the paper; it delays overfitting on Frappe).
+ * batch normalization of x0 and dropout after each unit (not in the paper; on Frappe they delay
+ * overfitting).
  */
 import { z } from 'zod';
 import { BatchNormalization } from '../layers/batch-normalization.js';
@@ -18,15 +19,15 @@ export const deepCrossing = defineModel({
       /** Inner width of each residual unit, one entry per unit. */
       residualUnits: z.array(z.number().int().positive()).min(1).default([256, 256]),
       dropout: z.number().min(0).lt(1).default(0),
-      batchNorm: z.enum(['none', 'input', 'units']).default('none'),
+      /** Batch normalization of the stacked input (not in the paper; with dropout it regularises like a DNN's). */
+      batchNorm: z.boolean().default(false),
     })
     .strict(),
   build: (inputs, config) => {
     let x = inputs.flat(config.embeddingDim);
-    if (config.batchNorm === 'input') x = new BatchNormalization({ name: 'input_norm' }).apply(inputs.ctx, x);
+    if (config.batchNorm) x = new BatchNormalization({ name: 'input_norm' }).apply(inputs.ctx, x);
     config.residualUnits.forEach((hiddenUnits, i) => {
       x = new ResidualUnit({ name: `residual_${i}`, hiddenUnits }).apply(inputs.ctx, x);
-      if (config.batchNorm === 'units') x = new BatchNormalization({ name: `residual_${i}_norm` }).apply(inputs.ctx, x);
       if (config.dropout > 0) x = new Dropout({ name: `residual_${i}_dropout`, rate: config.dropout }).apply(inputs.ctx, x);
     });
     return logit(inputs.ctx, x);

@@ -30,7 +30,7 @@ const variants: [string, Record<string, unknown>][] = [
   ['dcn-mix', { embeddingDim: 8, structure: 'parallel', numExperts: 2, lowRank: 4, crossActivation: 'relu' }],
   ['afm', { embeddingDim: 8, attentionUnits: 4, dropout: 0.2 }],
   ['nfm', { embeddingDim: 8, hiddenUnits: [] }],
-  ['deep-crossing', { embeddingDim: 8, residualUnits: [16], dropout: 0.2 }],
+  ['deep-crossing', { embeddingDim: 8, residualUnits: [16], dropout: 0.2, batchNorm: true }],
   ['fnn', { embeddingDim: 8 }],
   ...['gmf', 'ncf-mlp', 'neumf'].map((type): [string, Record<string, unknown>] => [type, { user: 'a', item: 'b' }]),
 ];
