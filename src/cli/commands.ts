@@ -3,6 +3,7 @@
  * and prints a short result. Errors propagate to main.ts, which prints one line.
  */
 import { resolve } from 'node:path';
+import { savedCalibration } from '../calibration/saved-calibration.js';
 import { FeaturePipeline } from '../data/feature-pipeline.js';
 import { loadWithPipeline } from '../data/load-dataset.js';
 import { ConfigError, DataError } from '../errors.js';
@@ -13,6 +14,7 @@ import type { RankingModel } from '../train/ranking-model.js';
 import { readRunConfig } from '../train/run-config.js';
 import { trainFromConfig } from '../train/train-run.js';
 import { defaultMetrics } from '../train/trainer.js';
+import { checkPolicyTasks, composeUtility, readUtilityPolicy } from '../utility/utility-policy.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { formatMetrics, progressCallbacks } from './progress.js';
 
@@ -38,13 +40,13 @@ export async function trainCommand(options: { config: string; out?: string; resu
 }
 
 /** Load the model (checked by `check` before any data is read), its pipeline and the encoded file. */
-async function scoreFile(modelDir: string, dataFile: string, requireLabels: boolean, threads?: number, check?: (model: RankingModel) => void) {
+export async function scoreFile(modelDir: string, dataFile: string, requireLabels: boolean, threads?: number, check?: (model: RankingModel) => void) {
   const { model, manifest } = await loadModel(modelDir);
   check?.(model);
   const pipeline = await FeaturePipeline.load(modelDir);
   const data = await loadWithPipeline(pipeline, dataFile, process.cwd(), { requireLabels });
   if (data.rows.length === 0) throw new DataError('no rows to score', { file: dataFile });
-  return { model, manifest, data, predictor: await Predictor.create(model, threads) };
+  return { model, manifest, pipeline, data, predictor: await Predictor.create(model, threads) };
 }
 
 /** Whether `name` is a metric, as a ConfigError naming the --metrics flag. */
@@ -70,20 +72,38 @@ export async function evalCommand(options: { model: string; data: string; metric
       throw new ConfigError(`'${options.groupBy}' is not a categorical feature of the model; one of: ${names}`, { field: '--group-by' });
     }
   };
-  const { model, data, predictor } = await scoreFile(options.model, options.data, true, options.threads, checkGroupBy);
+  const { model, pipeline, data, predictor } = await scoreFile(options.model, options.data, true, options.threads, checkGroupBy);
   const metrics = requested ?? defaultMetrics(model.head.kind);
-  const out = await predictor.evaluate(data.source, data.rows, { task: model.head.task, metrics, ...(grouped ? { groupBy: options.groupBy! } : {}) });
+  // A calibrated model is evaluated as it serves: the metrics score the calibrated predictions.
+  const calibration = await savedCalibration(options.model, model.head.task, pipeline, options.data, process.cwd());
+  const out = await predictor.evaluate(data.source, data.rows, { task: model.head.task, metrics, ...(grouped ? { groupBy: options.groupBy! } : {}), ...(calibration ? { adjust: calibration.apply } : {}) });
   await predictor.release();
-  console.log(JSON.stringify({ model: options.model, data: options.data, rows: data.rows.length, metrics: out }, null, 2));
+  console.log(JSON.stringify({ model: options.model, data: options.data, rows: data.rows.length, calibration: calibration?.description ?? 'none', metrics: out }, null, 2));
   return out;
 }
 
-export async function predictCommand(options: { model: string; data: string; out: string; threads?: number }): Promise<void> {
-  const { data, predictor } = await scoreFile(options.model, options.data, false, options.threads);
+/**
+ * `row,prediction` (calibrated when the model was calibrated); with a utility policy,
+ * `row,<task>...,utility,policy_version`: each task's calibrated prediction and the composed utility.
+ */
+export async function predictCommand(options: { model: string; data: string; out: string; threads?: number; utility?: string }): Promise<void> {
+  const policy = options.utility !== undefined ? await readUtilityPolicy(options.utility) : undefined;
+  const checkPolicy = (model: RankingModel) => policy && checkPolicyTasks(policy, [model.head.task], options.utility);
+  const { model, pipeline, data, predictor } = await scoreFile(options.model, options.data, false, options.threads, checkPolicy);
   const { predictions } = await predictor.predict(data.source, data.rows);
   await predictor.release();
-  const lines = ['row,prediction'];
-  predictions.forEach((p, i) => lines.push(`${data.rows[i]! + 1},${p}`));
+  const calibration = await savedCalibration(options.model, model.head.task, pipeline, options.data, process.cwd());
+  const tasks = new Map([[model.head.task, { raw: predictions, calibrated: calibration ? calibration.apply(predictions) : predictions }]]);
+  const lines: string[] = [];
+  if (policy) {
+    const utility = composeUtility(policy, tasks);
+    const version = /[",\n]/.test(policy.version) ? `"${policy.version.replace(/"/g, '""')}"` : policy.version;
+    lines.push(['row', ...tasks.keys(), 'utility', 'policy_version'].join(','));
+    data.rows.forEach((row, i) => lines.push([row + 1, ...[...tasks.values()].map((t) => t.calibrated[i]), utility[i], version].join(',')));
+  } else {
+    lines.push('row,prediction');
+    tasks.get(model.head.task)!.calibrated.forEach((p, i) => lines.push(`${data.rows[i]! + 1},${p}`));
+  }
   await writeFileAtomic(resolve(options.out), lines.join('\n') + '\n');
-  console.error(`wrote ${predictions.length} predictions to ${options.out}`);
+  console.error(`wrote ${data.rows.length} predictions${calibration ? ` (calibrated: ${calibration.description})` : ''}${policy ? ` with utility policy ${policy.version}` : ''} to ${options.out}`);
 }

@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { DeeprankError } from '../errors.js';
 import { evalCommand, predictCommand, trainCommand } from './commands.js';
 import { runDemo } from './demo.js';
+import { calibrateCommand } from './calibrate.js';
 import { benchModelsCommand } from './bench-models.js';
 
 function positiveInt(value: string): number {
@@ -45,8 +46,23 @@ program
   .requiredOption('-m, --model <dir>', 'model directory')
   .requiredOption('-d, --data <file>', 'data file (label column optional)')
   .requiredOption('-o, --out <file>', 'output CSV')
+  .option('--utility <file>', "utility policy (utility.yaml): write each task's calibrated prediction, the utility and the policy version")
   .option('--threads <n>', 'ONNX Runtime threads', positiveInt)
   .action(predictCommand);
+
+program
+  .command('calibrate')
+  .description('fit a calibration on a labelled validation file and save it with the model')
+  .requiredOption('-m, --model <dir>', 'model directory')
+  .requiredOption('-d, --data <file>', 'labelled validation file')
+  .requiredOption('--method <name>', 'platt, isotonic or temperature')
+  .option('--segment-by <column>', 'fit one calibrator per value of this column (small segments use the global one)')
+  .option('--min-segment-size <n>', 'rows a segment needs for its own calibrator (default 200)', positiveInt)
+  .option('--bins <n>', 'equal-width bins for ECE and the reliability diagram (>= 10)', positiveInt, 15)
+  .option('--threads <n>', 'ONNX Runtime threads', positiveInt)
+  .action(async (options) => {
+    await calibrateCommand(options);
+  });
 
 program
   .command('demo')

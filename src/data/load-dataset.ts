@@ -130,6 +130,35 @@ export async function loadWithPipeline(
   options: PipelineLoadOptions = {},
 ): Promise<DatasetSplit> {
   const requireLabels = options.requireLabels ?? false;
+  const { file, read } = resolvePipelineSource(pipeline, source, options);
+  const table = await readTable(file, read, pipeline.columnNeeds({ labelsOptional: !requireLabels }), baseDir);
+  const dataset = pipeline.transform(table, { requireLabels });
+  return { source: dataset, rows: dataset.allRows() };
+}
+
+/**
+ * One column of the file `loadWithPipeline` would read, as strings row by row (undefined for a
+ * missing value), e.g. the segment of each row for per-segment calibration.
+ */
+export async function readColumnWithPipeline(
+  pipeline: FeaturePipeline,
+  source: string | TableSourceInput | DataConfigInput | DataConfig,
+  baseDir: string,
+  column: string,
+  options: PipelineLoadOptions = {},
+): Promise<(string | undefined)[]> {
+  const { file, read } = resolvePipelineSource(pipeline, source, options);
+  const table = await readTable(file, read, new Map([[column, { kind: 'string' as const }]]), baseDir);
+  const { codes, dictionary } = table.strings(column);
+  return Array.from(codes, (code) => (code < 0 ? undefined : dictionary[code]));
+}
+
+/** The file and read options a pipeline reads `source` with. */
+function resolvePipelineSource(
+  pipeline: FeaturePipeline,
+  source: string | TableSourceInput | DataConfigInput | DataConfig,
+  options: PipelineLoadOptions,
+): { file: string; read: ReadOptions } {
   let file: string;
   let read: ReadOptions;
   if (typeof source !== 'string' && isDataConfig(source)) {
@@ -158,7 +187,5 @@ export async function loadWithPipeline(
     file = resolved.file;
     read = resolved;
   }
-  const table = await readTable(file, read, pipeline.columnNeeds({ labelsOptional: !requireLabels }), baseDir);
-  const dataset = pipeline.transform(table, { requireLabels });
-  return { source: dataset, rows: dataset.allRows() };
+  return { file, read };
 }

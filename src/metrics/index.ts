@@ -8,3 +8,6 @@ export { ndcgAtK } from './ndcg.js';
 export { recallAtK } from './recall.js';
 export { rmse } from './rmse.js';
 export { evaluateMetric, higherIsBetter, isMetricName, needsGroups, type MetricInputs } from './metric-registry.js';
+export { calibrationBins, MIN_CALIBRATION_BINS, type CalibrationBin } from './calibration-bins.js';
+export { expectedCalibrationError } from './expected-calibration-error.js';
+export { calibrationRatio } from './calibration-ratio.js';

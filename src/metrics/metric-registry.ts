@@ -1,11 +1,12 @@
 /**
- * Metrics by name, as they appear in configs and reports: 'auc', 'gauc', 'logloss', 'rmse',
+ * Metrics by name, as they appear in configs and reports: 'auc', 'gauc', 'logloss', 'ece' (15 bins), 'rmse',
  * 'mae', 'mrr', and the cutoff metrics 'ndcg@K' and 'recall@K' (K a positive integer, e.g.
  * 'ndcg@10'). Names are exact and lower-case. gauc, ndcg@K, recall@K and mrr need `groups`
  * (a user or query id per row); the others ignore it.
  */
 import { ConfigError } from '../errors.js';
 import { auc } from './auc.js';
+import { expectedCalibrationError } from './expected-calibration-error.js';
 import { gauc } from './gauc.js';
 import { logloss } from './logloss.js';
 import { mae } from './mae.js';
@@ -44,6 +45,7 @@ const METRICS: Readonly<Record<string, MetricDefinition>> = {
     takesCutoff: false,
     evaluate: (x) => logloss(x.labels, x.scores),
   },
+  ece: { higherIsBetter: false, needsGroups: false, takesCutoff: false, evaluate: (x) => expectedCalibrationError(x.labels, x.scores, 15) },
   rmse: { higherIsBetter: false, needsGroups: false, takesCutoff: false, evaluate: (x) => rmse(x.labels, x.scores) },
   mae: { higherIsBetter: false, needsGroups: false, takesCutoff: false, evaluate: (x) => mae(x.labels, x.scores) },
   mrr: {
@@ -66,7 +68,7 @@ const METRICS: Readonly<Record<string, MetricDefinition>> = {
   },
 };
 
-const KNOWN_NAMES = 'auc, gauc, logloss, rmse, mae, mrr, ndcg@K, recall@K (K a positive integer)';
+const KNOWN_NAMES = 'auc, gauc, logloss, ece, rmse, mae, mrr, ndcg@K, recall@K (K a positive integer)';
 
 /** 'ndcg@10' -> the ndcg definition with k = 10; throws ConfigError for anything unknown. */
 function parseMetricName(name: string): { definition: MetricDefinition; k: number } {

@@ -3,6 +3,8 @@
  * and READMEs. Bars start at `from` rather than 0 so that close scores (AUCs 0.93-0.97) stay
  * distinguishable; the axis says where it starts.
  */
+import { escapeSvg, svgDocument } from './svg.js';
+
 export interface Bar {
   label: string;
   value: number;
@@ -19,8 +21,6 @@ export interface BarChartOptions {
   digits?: number;
 }
 
-const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-
 export function barChartSvg(bars: readonly Bar[], { title, axis, from, digits = 4 }: BarChartOptions): string {
   const values = bars.map((b) => b.value);
   const top = Math.max(...values);
@@ -34,10 +34,7 @@ export function barChartSvg(bars: readonly Bar[], { title, axis, from, digits = 
   const height = head + bars.length * row + 40;
   const x = (v: number) => labelWidth + ((v - lo) / (hi - lo)) * plotWidth;
   const ticks = Array.from({ length: 5 }, (_, i) => lo + ((hi - lo) * i) / 4);
-  const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
-    `<rect width="${width}" height="${height}" fill="white"/>`,
-    `<text x="${width / 2}" y="20" text-anchor="middle" font-size="14" font-weight="bold">${escape(title)}</text>`,
+  return svgDocument(width, height, title, [
     ...ticks.map((t) => {
       const tx = x(t).toFixed(1);
       return `<line x1="${tx}" y1="${head - 6}" x2="${tx}" y2="${head + bars.length * row}" stroke="#ddd"/><text x="${tx}" y="${head + bars.length * row + 14}" text-anchor="middle" fill="#555">${t.toFixed(digits)}</text>`;
@@ -46,14 +43,11 @@ export function barChartSvg(bars: readonly Bar[], { title, axis, from, digits = 
       const y = head + i * row;
       const w = Math.max(1, x(b.value) - labelWidth).toFixed(1);
       return [
-        `<text x="${labelWidth - 8}" y="${y + 15}" text-anchor="end">${escape(b.label)}</text>`,
+        `<text x="${labelWidth - 8}" y="${y + 15}" text-anchor="end">${escapeSvg(b.label)}</text>`,
         `<rect x="${labelWidth}" y="${y + 3}" width="${w}" height="${row - 6}" fill="${b.highlight ? '#d9822b' : '#3a6ea5'}"/>`,
         `<text x="${(x(b.value) + 4).toFixed(1)}" y="${y + 15}">${b.value.toFixed(digits)}</text>`,
       ].join('');
     }),
-    `<text x="${labelWidth + plotWidth / 2}" y="${height - 8}" text-anchor="middle" fill="#333">${escape(axis)} (axis starts at ${lo.toFixed(digits)})</text>`,
-    '</svg>',
-    '',
-  ];
-  return parts.join('\n');
+    `<text x="${labelWidth + plotWidth / 2}" y="${height - 8}" text-anchor="middle" fill="#333">${escapeSvg(axis)} (axis starts at ${lo.toFixed(digits)})</text>`,
+  ]);
 }

@@ -77,12 +77,16 @@ export class Predictor {
     return out;
   }
 
-  /** `metrics` of `task` over `rows`; grouped metrics (gauc, ndcg@K, ...) group by feature `groupBy`. */
-  async evaluate(source: BatchSource, rows: Int32Array, { task, metrics, groupBy }: { task: string; metrics: readonly string[]; groupBy?: string }): Promise<Record<string, number>> {
+  /**
+   * `metrics` of `task` over `rows`; grouped metrics (gauc, ndcg@K, ...) group by feature `groupBy`.
+   * `adjust` maps the predictions (in `rows` order) before scoring, e.g. a saved calibration.
+   */
+  async evaluate(source: BatchSource, rows: Int32Array, { task, metrics, groupBy, adjust }: { task: string; metrics: readonly string[]; groupBy?: string; adjust?: (predictions: Float32Array) => Float32Array }): Promise<Record<string, number>> {
     const grouped = metrics.some(needsGroups);
     const scored = await this.predict(source, rows, { task, ...(grouped && groupBy !== undefined ? { groupBy } : {}) });
+    const scores = adjust ? adjust(scored.predictions) : scored.predictions;
     const out: Record<string, number> = {};
-    for (const name of metrics) out[name] = evaluateMetric(name, { labels: scored.labels!, scores: scored.predictions, ...(scored.groups ? { groups: scored.groups } : {}) });
+    for (const name of metrics) out[name] = evaluateMetric(name, { labels: scored.labels!, scores, ...(scored.groups ? { groups: scored.groups } : {}) });
     return out;
   }
 
