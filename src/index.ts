@@ -55,3 +55,15 @@ export { DenseWeightTrainer } from './train/dense-weight-trainer.js';
 export { warmStart, copyParameters, type WarmStartResult } from './train/pretrain.js';
 
 export * from './metrics/index.js';
+
+export { CALIBRATION_METHODS, fitCalibrator, calibratorFromJson, type CalibrationMethod, type Calibrator, type CalibratorJson } from './calibration/calibrator.js';
+export { PlattScaling } from './calibration/platt-scaling.js';
+export { IsotonicRegression } from './calibration/isotonic-regression.js';
+export { TemperatureScaling } from './calibration/temperature-scaling.js';
+export { SegmentedCalibration, DEFAULT_MIN_SEGMENT_SIZE, type SegmentValues } from './calibration/segmented-calibration.js';
+export { CALIBRATION_FILE, loadCalibration, saveCalibration, type CalibrationProvenance } from './calibration/calibration-file.js';
+export { savedCalibration, type BoundCalibration } from './calibration/saved-calibration.js';
+export { calibrationSummary, type CalibrationSummary } from './calibration/calibration-summary.js';
+export { reliabilityDiagramSvg } from './calibration/reliability-diagram.js';
+export { lineChartSvg, type Series } from './report/line-chart-svg.js';
+export { UtilityPolicySchema, parseUtilityPolicy, readUtilityPolicy, checkPolicyTasks, composeUtility, type UtilityPolicy, type TaskPredictions } from './utility/utility-policy.js';
