@@ -71,8 +71,13 @@ export async function evalCommand(options: { model: string; data: string; metric
     }
   };
   const { model, data, predictor } = await scoreFile(options.model, options.data, true, options.threads, checkGroupBy);
-  const metrics = requested ?? defaultMetrics(model.head.kind);
-  const out = await predictor.evaluate(data.source, data.rows, { task: model.head.task, metrics, ...(grouped ? { groupBy: options.groupBy! } : {}) });
+  // A multi-task model reports every task's metrics as <task>.<metric>.
+  const out: Record<string, number> = {};
+  for (const head of model.multiTask ? model.heads : [model.head]) {
+    const metrics = requested ?? defaultMetrics(head.kind);
+    const values = await predictor.evaluate(data.source, data.rows, { task: head.task, metrics, ...(grouped ? { groupBy: options.groupBy! } : {}) });
+    for (const [name, value] of Object.entries(values)) out[model.multiTask ? `${head.task}.${name}` : name] = value;
+  }
   await predictor.release();
   console.log(JSON.stringify({ model: options.model, data: options.data, rows: data.rows.length, metrics: out }, null, 2));
   return out;
@@ -80,10 +85,14 @@ export async function evalCommand(options: { model: string; data: string; metric
 
 export async function predictCommand(options: { model: string; data: string; out: string; threads?: number }): Promise<void> {
   const { data, predictor } = await scoreFile(options.model, options.data, false, options.threads);
-  const { predictions } = await predictor.predict(data.source, data.rows);
+  // A multi-task model writes one column per task, named for the task.
+  const columns = predictor.tasks.length > 0 ? [...predictor.tasks] : ['prediction'];
+  const scores: Float32Array[] = [];
+  for (const column of columns) scores.push((await predictor.predict(data.source, data.rows, predictor.tasks.length > 0 ? { head: column } : {})).predictions);
   await predictor.release();
-  const lines = ['row,prediction'];
-  predictions.forEach((p, i) => lines.push(`${data.rows[i]! + 1},${p}`));
+  const predictions = scores[0]!;
+  const lines = [['row', ...columns].join(',')];
+  predictions.forEach((_, i) => lines.push([data.rows[i]! + 1, ...scores.map((s) => s[i])].join(',')));
   await writeFileAtomic(resolve(options.out), lines.join('\n') + '\n');
   console.error(`wrote ${predictions.length} predictions to ${options.out}`);
 }
