@@ -1,0 +1,60 @@
+/**
+ * MovieLens 100K u1 as two tasks on the features of examples/movielens-100k.yaml: `like`
+ * (rating >= 4, binary, AUC) and `rating` (regression, RMSE). MMoE trains both at once; two
+ * single-task DNNs of the same width, with the same embeddings, epochs, batch size and optimizer,
+ * train one each. MMoE must not be worse than either on its task by more than TOLERANCE.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadTrainingData } from '../../src/data/load-dataset.js';
+import { parseRunConfig } from '../../src/train/run-config.js';
+import { RankingModel, type Head } from '../../src/train/ranking-model.js';
+import { Trainer } from '../../src/train/trainer.js';
+import { trainOnData } from '../../src/train/train-run.js';
+import { exampleConfig, realDataSkip } from '../support/real-data.js';
+import { repoRoot } from '../support/repo-root.js';
+
+const skip = realDataSkip('ml-100k/u1.base');
+
+/**
+ * Seed-to-seed spread of one model on u1 is about ±0.003 AUC and ±0.004 RMSE; the tolerance
+ * allows that noise on both sides and still fails a multi-task model that a task's gradient
+ * swamps (the usual failure costs 0.01-0.03 in AUC or RMSE).
+ */
+const TOLERANCE = { auc: 0.005, rmse: 0.01 };
+
+const train = { epochs: 6, batchSize: 512, optimizer: { type: 'adam', learningRate: 0.002 }, embeddingL2: 0.001, seed: 2026, threads: 1 };
+const embeddingDim = 16;
+
+test('MovieLens 100K u1: MMoE (like + rating) is not worse than two single-task DNNs', { skip, timeout: 300_000 }, async () => {
+  const base = exampleConfig('movielens-100k.yaml');
+  const { label: _, ...rest } = base;
+  const labels = [
+    { column: 'rating', task: 'like', kind: 'binary', threshold: 4 },
+    { column: 'rating', task: 'rating', kind: 'regression' },
+  ];
+  const config = parseRunConfig({ ...rest, labels, output: undefined, model: { type: 'mmoe', embeddingDim, numExperts: 4, expertUnits: [64], towerUnits: [32] }, train });
+  const started = performance.now();
+  const data = await loadTrainingData(config.pipeline, repoRoot());
+  const multi = await trainOnData(data, config, {});
+  const mmoeSeconds = (performance.now() - started) / 1000;
+
+  const single = async (head: Head) => {
+    const spec = RankingModel.parseModelSpec('dnn', { embeddingDim, hiddenUnits: [64, 32] });
+    const model = new RankingModel(data.pipeline.spec(), spec, head, undefined, train.seed);
+    const trainer = new Trainer(model, config.train);
+    await trainer.fit(data.train);
+    return trainer.evaluate(data.test!);
+  };
+  const like = await single({ task: 'like', kind: 'binary', offset: 0 });
+  const rating = await single(multi.model.heads[1]!);
+  const seconds = (performance.now() - started) / 1000;
+
+  const m = multi.test!;
+  console.log(`movielens multi-task (6 epochs, batch 512, adam 0.002, 1 thread, ${seconds.toFixed(1)} s; mmoe ${mmoeSeconds.toFixed(1)} s):`);
+  console.log(`  mmoe   like auc ${m['like.auc']!.toFixed(4)} logloss ${m['like.logloss']!.toFixed(4)} | rating rmse ${m['rating.rmse']!.toFixed(4)} mae ${m['rating.mae']!.toFixed(4)}`);
+  console.log(`  single like auc ${like.auc!.toFixed(4)} logloss ${like.logloss!.toFixed(4)} | rating rmse ${rating.rmse!.toFixed(4)} mae ${rating.mae!.toFixed(4)}`);
+  assert.ok(m['like.auc']! >= like.auc! - TOLERANCE.auc, `MMoE like AUC ${m['like.auc']} vs single-task ${like.auc}`);
+  assert.ok(m['rating.rmse']! <= rating.rmse! + TOLERANCE.rmse, `MMoE rating RMSE ${m['rating.rmse']} vs single-task ${rating.rmse}`);
+  assert.ok(seconds <= 90, `took ${seconds} s`);
+});
