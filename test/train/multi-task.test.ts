@@ -241,3 +241,11 @@ test('missing label cells: NaN (masked) with several labels, an error naming the
   assert.deepEqual(Array.from(rows.labels('rating')), [4, 3, NaN, 5]);
   await assert.rejects(() => loadTrainingData(parsePipelineConfig({ data: { train: 'train.csv' }, label: labels[0], features }), dir), (error: Error) => error instanceof DataError && /missing label/.test(error.message) && error.location.row === 2 && error.location.field === 'click');
   }));
+
+test('multi-task training is deterministic: the same seed gives the same per-task metrics', async () => {
+  const history = async () => {
+    const trainer = new Trainer(mmoe(9, { towerUnits: [] }), trainConfig({ epochs: 2, batchSize: 50, optimizer: { type: 'adam', learningRate: 0.01 }, taskWeights: 'uncertainty', seed: 4 }));
+    return (await trainer.fit({ source: source(300, 1), rows: range(300) }, { source: source(100, 2), rows: range(100) })).history.map((h) => [h.trainLoss, h.validation]);
+  };
+  assert.deepEqual(await history(), await history());
+});
