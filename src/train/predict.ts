@@ -118,6 +118,10 @@ function withLabels(scored: Scored): Scored {
   const keep: number[] = [];
   for (let i = 0; i < labels.length; i++) if (!Number.isNaN(labels[i]!)) keep.push(i);
   if (keep.length === labels.length) return scored;
-  const pick = <T extends Float32Array | Int32Array>(a: T): T => a.constructor === Float32Array ? (Float32Array.from(keep, (i) => a[i]!) as T) : (Int32Array.from(keep, (i) => a[i]!) as T);
-  return { predictions: pick(scored.predictions), labels: pick(labels), ...(scored.groups ? { groups: pick(scored.groups) } : {}) };
+  const { predictions, groups } = scored;
+  return {
+    predictions: Float32Array.from(keep, (i) => predictions[i]!),
+    labels: Float32Array.from(keep, (i) => labels[i]!),
+    ...(groups ? { groups: Int32Array.from(keep, (i) => groups[i]!) } : {}),
+  };
 }

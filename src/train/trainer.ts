@@ -83,6 +83,7 @@ export class Trainer {
   ) {
     this.optimizer = createOptimizer(config.optimizer);
     this.threads = config.threads ?? defaultThreads();
+    if (config.taskWeights !== undefined && !model.multiTask) throw new ConfigError(`train.taskWeights weighs the tasks of a multi-task model; '${model.model.type}' has one task`, { field: 'train.taskWeights' });
     this.metricNames = model.multiTask ? taskMetricNames(model.heads, config.metrics) : [...(config.metrics ?? defaultMetrics(model.head.kind))];
   }
 
@@ -105,14 +106,19 @@ export class Trainer {
     const grouped = this.metrics.filter((name) => needsGroups(splitTaskMetric(name).metric));
     if (grouped.length > 0 && !this.config.groupBy) throw new ConfigError(`metrics ${grouped.join(', ')} need train.groupBy`, { field: 'train.groupBy' });
     const groupBy = this.config.groupBy ? { groupBy: this.config.groupBy } : {};
-    let out: Record<string, number> = {};
-    if (!this.model.multiTask) out = await own.evaluate(split.source, split.rows, { task: this.model.head.task, metrics: this.metrics, ...groupBy });
-    for (const { task } of this.model.multiTask ? this.model.heads : []) {
+    const out = this.model.multiTask ? await this.evaluateTasks(own, split, groupBy) : await own.evaluate(split.source, split.rows, { task: this.model.head.task, metrics: this.metrics, ...groupBy });
+    if (!predictor) await own.release();
+    return out;
+  }
+
+  /** Each head's metrics over its present labels, keyed `<task>.<metric>`. */
+  private async evaluateTasks(predictor: Predictor, split: Split, groupBy: { groupBy?: string }): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    for (const { task } of this.model.heads) {
       const metrics = this.metrics.filter((name) => splitTaskMetric(name).task === task).map((name) => splitTaskMetric(name).metric);
-      const values = await own.evaluate(split.source, split.rows, { task, metrics, ...groupBy });
+      const values = await predictor.evaluate(split.source, split.rows, { task, metrics, ...groupBy });
       for (const [metric, value] of Object.entries(values)) out[`${task}.${metric}`] = value;
     }
-    if (!predictor) await own.release();
     return out;
   }
 

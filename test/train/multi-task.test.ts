@@ -197,6 +197,8 @@ test('per-task metrics every epoch, early stopping on a named task metric, metri
   await predictor.release();
   await assert.rejects(() => new Trainer(mmoe(), trainConfig({ epochs: 1, earlyStopping: { metric: 'auc' } })).fit(train, validation), /click\.auc/);
   assert.throws(() => new Trainer(mmoe(), trainConfig({ metrics: ['like.auc'] })), /task 'like'/);
+  const dnn = new RankingModel(spec, RankingModel.parseModelSpec('dnn', { hiddenUnits: [4] }), heads[0]!);
+  assert.throws(() => new Trainer(dnn, trainConfig({ taskWeights: 'uncertainty' })), /multi-task/);
 });
 
 test('a single-logit model cannot take several heads; a multi-task model trains one head per task', () => {
