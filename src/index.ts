@@ -33,6 +33,9 @@ export { ResidualUnit } from './layers/residual-unit.js';
 export { OuterProduct } from './layers/outer-product.js';
 export { NormalizedDotProductSimilarity } from './layers/normalized-dot-product-similarity.js';
 export { TopKRecommendationSelector } from './layers/top-k-recommendation-selector.js';
+export { ExpertGate } from './layers/expert-gate.js';
+export { MultiGateMixtureOfExperts } from './layers/multi-gate-mixture-of-experts.js';
+export { ProgressiveLayeredExtraction } from './layers/progressive-layered-extraction.js';
 export { inBatchSoftmaxLoss } from './losses/in-batch-softmax.js';
 
 export { MODEL_TYPES, modelDefinition } from './models/registry.js';
@@ -43,7 +46,9 @@ export { PairwiseLoss, PairwiseHingeLoss, PairwiseLogisticLoss, PairwiseSoftZero
 export { ListMLELoss } from './losses/list-mle-loss.js';
 export { RANKING_LOSSES, rankingLoss, type RankingLossName } from './losses/registry.js';
 
-export { RankingModel } from './train/ranking-model.js';
+export { RankingModel, predictionOutput, type Head } from './train/ranking-model.js';
+export { multiTaskLoss, maskedMean, logVarianceName, type TaskWeights } from './train/multi-task-loss.js';
+export { splitTaskMetric, taskMetricNames } from './train/task-metrics.js';
 export { Trainer, defaultMetrics } from './train/trainer.js';
 export { TrainConfigSchema } from './train/train-config.js';
 export { Predictor, type ExplanationValues } from './train/predict.js';

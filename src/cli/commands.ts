@@ -73,37 +73,51 @@ export async function evalCommand(options: { model: string; data: string; metric
     }
   };
   const { model, pipeline, data, predictor } = await scoreFile(options.model, options.data, true, options.threads, checkGroupBy);
-  const metrics = requested ?? defaultMetrics(model.head.kind);
-  // A calibrated model is evaluated as it serves: the metrics score the calibrated predictions.
-  const calibration = await savedCalibration(options.model, model.head.task, pipeline, options.data, process.cwd());
-  const out = await predictor.evaluate(data.source, data.rows, { task: model.head.task, metrics, ...(grouped ? { groupBy: options.groupBy! } : {}), ...(calibration ? { adjust: calibration.apply } : {}) });
+  // A multi-task model reports every task's metrics as <task>.<metric>. A calibrated task is
+  // evaluated as it serves: the metrics score its calibrated predictions.
+  const out: Record<string, number> = {};
+  const calibrations: string[] = [];
+  for (const head of model.multiTask ? model.heads : [model.head]) {
+    const metrics = requested ?? defaultMetrics(head.kind);
+    const calibration = await savedCalibration(options.model, head.task, pipeline, options.data, process.cwd());
+    if (calibration) calibrations.push(model.multiTask ? `${head.task}: ${calibration.description}` : calibration.description);
+    const values = await predictor.evaluate(data.source, data.rows, { task: head.task, metrics, ...(grouped ? { groupBy: options.groupBy! } : {}), ...(calibration ? { adjust: calibration.apply } : {}) });
+    for (const [name, value] of Object.entries(values)) out[model.multiTask ? `${head.task}.${name}` : name] = value;
+  }
   await predictor.release();
-  console.log(JSON.stringify({ model: options.model, data: options.data, rows: data.rows.length, calibration: calibration?.description ?? 'none', metrics: out }, null, 2));
+  console.log(JSON.stringify({ model: options.model, data: options.data, rows: data.rows.length, calibration: calibrations.join('; ') || 'none', metrics: out }, null, 2));
   return out;
 }
 
 /**
- * `row,prediction` (calibrated when the model was calibrated); with a utility policy,
- * `row,<task>...,utility,policy_version`: each task's calibrated prediction and the composed utility.
+ * `row,prediction` for a single-task model, `row,<task>...` for a multi-task one (calibrated where
+ * the model was calibrated); with a utility policy, `row,<task>...,utility,policy_version`: each
+ * task's calibrated prediction and the composed utility.
  */
 export async function predictCommand(options: { model: string; data: string; out: string; threads?: number; utility?: string }): Promise<void> {
   const policy = options.utility !== undefined ? await readUtilityPolicy(options.utility) : undefined;
-  const checkPolicy = (model: RankingModel) => policy && checkPolicyTasks(policy, [model.head.task], options.utility);
+  const checkPolicy = (model: RankingModel) => policy && checkPolicyTasks(policy, model.heads.map((h) => h.task), options.utility);
   const { model, pipeline, data, predictor } = await scoreFile(options.model, options.data, false, options.threads, checkPolicy);
-  const { predictions } = await predictor.predict(data.source, data.rows);
+  const tasks = new Map<string, { raw: Float32Array; calibrated: Float32Array }>();
+  const described: string[] = [];
+  for (const head of model.multiTask ? model.heads : [model.head]) {
+    const { predictions } = await predictor.predict(data.source, data.rows, model.multiTask ? { head: head.task } : {});
+    const calibration = await savedCalibration(options.model, head.task, pipeline, options.data, process.cwd());
+    if (calibration) described.push(calibration.description);
+    tasks.set(head.task, { raw: predictions, calibrated: calibration ? calibration.apply(predictions) : predictions });
+  }
   await predictor.release();
-  const calibration = await savedCalibration(options.model, model.head.task, pipeline, options.data, process.cwd());
-  const tasks = new Map([[model.head.task, { raw: predictions, calibrated: calibration ? calibration.apply(predictions) : predictions }]]);
+  const columns = [...tasks.values()].map((t) => t.calibrated);
   const lines: string[] = [];
   if (policy) {
     const utility = composeUtility(policy, tasks);
     const version = /[",\n]/.test(policy.version) ? `"${policy.version.replace(/"/g, '""')}"` : policy.version;
     lines.push(['row', ...tasks.keys(), 'utility', 'policy_version'].join(','));
-    data.rows.forEach((row, i) => lines.push([row + 1, ...[...tasks.values()].map((t) => t.calibrated[i]), utility[i], version].join(',')));
+    data.rows.forEach((row, i) => lines.push([row + 1, ...columns.map((c) => c[i]), utility[i], version].join(',')));
   } else {
-    lines.push('row,prediction');
-    tasks.get(model.head.task)!.calibrated.forEach((p, i) => lines.push(`${data.rows[i]! + 1},${p}`));
+    lines.push(['row', ...(model.multiTask ? tasks.keys() : ['prediction'])].join(','));
+    data.rows.forEach((row, i) => lines.push([row + 1, ...columns.map((c) => c[i])].join(',')));
   }
   await writeFileAtomic(resolve(options.out), lines.join('\n') + '\n');
-  console.error(`wrote ${data.rows.length} predictions${calibration ? ` (calibrated: ${calibration.description})` : ''}${policy ? ` with utility policy ${policy.version}` : ''} to ${options.out}`);
+  console.error(`wrote ${data.rows.length} predictions${described.length > 0 ? ` (calibrated: ${described.join('; ')})` : ''}${policy ? ` with utility policy ${policy.version}` : ''} to ${options.out}`);
 }

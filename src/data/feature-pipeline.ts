@@ -14,7 +14,9 @@
  *   columns that are 1 -> ids, truncated to maxLength ('first' keeps the first values, 'last'
  *   the most recent ones, in their original order), padded with id 0 / mask 0.
  * - labels: binary must be 0/1 (libFM's -1 reads as 0) unless `threshold` binarizes
- *   (value >= threshold -> 1); regression labels are used as they are; missing is an error.
+ *   (value >= threshold -> 1); regression labels are used as they are. A missing label (empty
+ *   cell) is an error with one label; with several labels (multi-task) it reads as NaN, and the
+ *   trainer masks that row out of that task's loss and metrics.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -190,7 +192,7 @@ export class FeaturePipeline {
         if (options.requireLabels) throw table.unknownColumn(label.column);
         continue;
       }
-      labels.set(label.task, encodeLabels(label, table));
+      labels.set(label.task, encodeLabels(label, table, this.labels.length > 1));
     }
     return new EncodedDataset({ spec, numRows, categorical: orderedCategorical, multiValue, dense, labels });
   }
@@ -395,12 +397,19 @@ function encodeMultiValue(feature: MultiValueFeatureConfig, index: CategoryIndex
   return { ids, mask, maxLength };
 }
 
-function encodeLabels(label: LabelConfig, table: RawTable): Float32Array {
+/** NaN marks a missing label of one task among several: not an error, and never a 0. */
+export const MISSING_LABEL = Number.NaN;
+
+function encodeLabels(label: LabelConfig, table: RawTable, allowMissing: boolean): Float32Array {
   const values = table.numbers(label.column);
   const out = new Float32Array(table.numRows);
   const libfm = table.format === 'libfm';
   for (let row = 0; row < out.length; row++) {
     const v = values[row]!;
+    if (Number.isNaN(v) && allowMissing) {
+      out[row] = MISSING_LABEL;
+      continue;
+    }
     if (!Number.isFinite(v)) {
       throw new DataError(Number.isNaN(v) ? 'missing label' : `label is not finite (${v})`, table.location(label.column, row));
     }

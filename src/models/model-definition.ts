@@ -15,8 +15,10 @@ import type { BatchSource } from '../train/predict.js';
 
 /** What a model computes besides its logit: named tensors the eval and export graphs also output. */
 export interface ModelOutput {
-  /** (batch, 1). */
+  /** (batch, 1); for a multi-task model, the main (first) task's logit. */
   logit: Sym;
+  /** Multi-task models: (batch, 1) logit per task of the feature spec. */
+  logits?: Record<string, Sym>;
   outputs?: Record<string, Sym>;
   /** For outputs that explain a prediction, (batch, n): a label per column (Predictor.explain). */
   columns?: Record<string, string[]>;
@@ -26,6 +28,8 @@ export interface ModelDefinition<C = unknown> {
   readonly type: string;
   readonly description: string;
   readonly schema: z.ZodType<C>;
+  /** Returns a logit per task of the feature spec (ModelOutput.logits), each with its own head. */
+  readonly multiTask?: boolean;
   /** The model's logit, (batch, 1), alone or with further outputs. */
   build(inputs: FeatureInputs, config: C): Sym | ModelOutput;
   /**
@@ -61,6 +65,7 @@ export function defineModel<S extends z.ZodType>(definition: {
   type: string;
   description: string;
   schema: S;
+  multiTask?: boolean;
   build(inputs: FeatureInputs, config: z.output<S>): Sym | ModelOutput;
   trainingLoss?(inputs: FeatureInputs, config: z.output<S>, outputs: Record<string, Sym>): Sym;
   fitState?(params: ParameterStore, spec: FeatureSpec, config: z.output<S>, train: { source: BatchSource; rows: Int32Array }): void;

@@ -10,15 +10,18 @@ import { fnn } from './fnn.js';
 import { fm } from './fm.js';
 import { gmf } from './gmf.js';
 import { lr } from './lr.js';
+import { mmoe } from './mmoe.js';
 import { ncfMlp } from './ncf-mlp.js';
 import { neumf } from './neumf.js';
 import { nfm } from './nfm.js';
+import { ple } from './ple.js';
 import { ipnn, opnn } from './pnn.js';
 import type { ModelDefinition } from './model-definition.js';
+import { sharedBottom } from './shared-bottom.js';
 import { twoTower } from './two-tower.js';
 import { wideDeep } from './wide-deep.js';
 
-const MODELS: readonly ModelDefinition<any>[] = [lr, fm, dnn, wideDeep, deepfm, dcn, dcnV2, dcnMix, dlrm, nfm, deepCrossing, ipnn, opnn, afm, fnn, twoTower, gmf, ncfMlp, neumf];
+const MODELS: readonly ModelDefinition<any>[] = [lr, fm, dnn, wideDeep, deepfm, dcn, dcnV2, dcnMix, dlrm, nfm, deepCrossing, ipnn, opnn, afm, fnn, twoTower, gmf, ncfMlp, neumf, sharedBottom, mmoe, ple];
 
 export const MODEL_TYPES = MODELS.map((m) => m.type);
 

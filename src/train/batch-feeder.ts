@@ -23,6 +23,9 @@ export function lookupIds(batch: Batch, lookup: EmbeddingLookup): { ids: Int32Ar
   return { ids: multi.ids, mask: multi.mask };
 }
 
+/** The value fed for a missing label of a multi-task head; its mask is 0, so any finite value gives the same loss. */
+export const MISSING_LABEL_PLACEHOLDER = 0;
+
 export class BatchFeeder {
   private readonly buffers = new Map<string, Float32Array>();
   private readonly idBuffers = new Map<string, BigInt64Array>();
@@ -54,6 +57,25 @@ export class BatchFeeder {
     }
     for (let i = 0; i < batch.size; i++) buffer[i] = BigInt(ids[i]!);
     return buffer.subarray(0, batch.size);
+  }
+
+  /**
+   * A multi-task head's labels and mask: a missing label (NaN) gets mask 0 and the placeholder
+   * 0, which the masked loss multiplies away (a NaN would survive the multiplication).
+   */
+  private maskedLabels(batch: Batch, task: string, feeds: Record<string, Feed>): void {
+    const n = batch.size;
+    const labels = batch.labels.get(task);
+    if (!labels) throw new ArtifactError(`the batch has no labels for task '${task}'`);
+    const values = this.buffer(`label/${task}`, n);
+    const mask = this.buffer(`label_mask/${task}`, n);
+    for (let i = 0; i < n; i++) {
+      const present = !Number.isNaN(labels[i]!);
+      values[i] = present ? labels[i]! : MISSING_LABEL_PLACEHOLDER;
+      mask[i] = present ? 1 : 0;
+    }
+    feeds[`label/${task}`] = { data: values, shape: [n, 1] };
+    feeds[`label_mask/${task}`] = { data: mask, shape: [n, 1] };
   }
 
   feeds(batch: Batch, rng?: Random): Record<string, Feed> {
@@ -88,6 +110,7 @@ export class BatchFeeder {
       if (!labels) throw new ArtifactError(`the batch has no labels for task '${this.labelTask}'`);
       feeds.label = { data: labels.subarray(0, n), shape: [n, 1] };
     }
+    if (this.labelTask !== undefined) for (const input of graph.inputs) if (input.name.startsWith('label/')) this.maskedLabels(batch, input.name.slice(6), feeds);
     for (const dropout of this.ctx.dropouts) {
       const size = dropout.shape.reduce((a, b) => a * b, n);
       const mask = this.buffer(dropout.input, size);

@@ -1,9 +1,10 @@
 /**
  * A trained model on disk, one directory:
- *   model.json   manifest: format version, model type + config, head, feature spec, training
+ *   model.json   manifest: format version, model type + config, head(s), feature spec, training
  *                config, history and metrics
  *   weights.bin  every tensor (dense weights, embedding tables, running statistics)
- *   model.onnx   the serving graph (int64 ids in, `prediction` out, weights inlined)
+ *   model.onnx   the serving graph (int64 ids in, `prediction` out, plus `prediction/<task>` per
+ *                task of a multi-task model; weights inlined)
  *   schema.json, vocab.json, stats.json   the fitted feature pipeline
  * The directory is written beside the target and renamed into place, so a reader never sees a
  * half-written model and a failed save leaves the previous model intact.
@@ -25,7 +26,10 @@ export interface ModelManifest {
   formatVersion: number;
   createdAt: string;
   model: ModelSpec;
+  /** The main head. */
   head: Head;
+  /** Every head of a multi-task model (the first is `head`); absent for single-task models. */
+  heads?: Head[];
   spec: FeatureSpec;
   /** Anything the caller records: training config, history, validation/test metrics. */
   training?: Record<string, unknown>;
@@ -42,13 +46,14 @@ export async function saveModel(dir: string, model: RankingModel, { training, ex
       createdAt: new Date().toISOString(),
       model: model.model,
       head: model.head,
+      ...(model.heads.length > 1 ? { heads: [...model.heads] } : {}),
       spec: model.spec,
       ...(training ? { training } : {}),
     };
     await writeFile(join(temp, 'model.json'), JSON.stringify(manifest, null, 2) + '\n');
     const tensors = new Map([...model.params.allTensors()].map(([name, t]) => [`${t.kind}:${name}`, t]));
     await writeTensorFile(join(temp, 'weights.bin'), tensors);
-    await writeFile(join(temp, 'model.onnx'), model.exportOnnx({ deeprank_model: model.model.type, deeprank_task: model.head.task }));
+    await writeFile(join(temp, 'model.onnx'), model.exportOnnx({ deeprank_model: model.model.type, deeprank_task: model.heads.map((h) => h.task).join(',') }));
     await extra?.(temp);
     const old = existsSync(dir) ? `${temp}.old` : undefined;
     if (old) await rename(dir, old);
@@ -73,7 +78,7 @@ export async function loadModel(dir: string): Promise<{ model: RankingModel; man
     throw new ArtifactError(`unsupported model format ${manifest.format} v${manifest.formatVersion} (this deeprank reads ${MODEL_FORMAT} v${MODEL_FORMAT_VERSION})`, { file: manifestPath });
   }
   const params = new ParameterStore();
-  const model = new RankingModel(manifest.spec, manifest.model, manifest.head, params);
+  const model = new RankingModel(manifest.spec, manifest.model, manifest.heads ?? manifest.head, params);
   // Building once creates every tensor with its shape; the saved values then overwrite them.
   model.build('eval');
   const { tensors } = await readTensorFile(join(dir, 'weights.bin'));

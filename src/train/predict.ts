@@ -2,7 +2,7 @@
 import type { Batch } from '../data/batch.js';
 import { OnnxSession, defaultThreads } from '../engine/runtime.js';
 import { BatchFeeder } from './batch-feeder.js';
-import type { RankingModel } from './ranking-model.js';
+import { predictionOutput, type RankingModel } from './ranking-model.js';
 import { ConfigError } from '../errors.js';
 import { evaluateMetric, needsGroups } from '../metrics/index.js';
 
@@ -32,26 +32,30 @@ export class Predictor {
     /** The model's further outputs (Predictor.output), and column labels of those that explain (Predictor.explain). */
     readonly outputs: readonly string[],
     readonly explanations: Readonly<Record<string, string[]>>,
+    /** Tasks with their own prediction output (multi-task models); empty for single-task ones. */
+    readonly tasks: readonly string[],
   ) {}
 
   static async create(model: RankingModel, threads = defaultThreads()): Promise<Predictor> {
     const { bytes, built } = model.evalGraph();
     const session = await OnnxSession.create(bytes, { threads });
-    return new Predictor(session, new BatchFeeder(built.ctx, model.params, model.spec.numeric.length, undefined), Object.keys(built.outputs), built.columns);
+    return new Predictor(session, new BatchFeeder(built.ctx, model.params, model.spec.numeric.length, undefined), Object.keys(built.outputs), built.columns, Object.keys(built.predictions).length > 0 ? model.heads.map((h) => h.task) : []);
   }
 
   /**
    * Predictions for `rows` of `source`, in that order; with `task`, that task's labels too, and
-   * with `groupBy`, the ids of that categorical feature (the query/user of gAUC and NDCG).
+   * with `groupBy`, the ids of that categorical feature (the query/user of gAUC and NDCG). A
+   * multi-task model predicts task `head` (default: `task`, else the main task).
    */
-  async predict(source: BatchSource, rows: Int32Array, { batchSize = 4096, task, groupBy }: { batchSize?: number; task?: string; groupBy?: string } = {}): Promise<Scored> {
+  async predict(source: BatchSource, rows: Int32Array, { batchSize = 4096, task, groupBy, head = task }: { batchSize?: number; task?: string; groupBy?: string; head?: string } = {}): Promise<Scored> {
+    const output = this.predictionOf(head);
     const predictions = new Float32Array(rows.length);
     const labels = task === undefined ? undefined : new Float32Array(rows.length);
     const groups = groupBy === undefined ? undefined : new Int32Array(rows.length);
     let offset = 0;
     for (const batch of source.batches(rows, batchSize)) {
-      const result = await this.session.run(this.feeder.feeds(batch), ['prediction']);
-      predictions.set(result.prediction as Float32Array, offset);
+      const result = await this.session.run(this.feeder.feeds(batch), [output]);
+      predictions.set(result[output] as Float32Array, offset);
       if (labels) labels.set(batch.labels.get(task!)!.subarray(0, batch.size), offset);
       if (groups) {
         const ids = batch.categorical.get(groupBy!);
@@ -61,6 +65,13 @@ export class Predictor {
       offset += batch.size;
     }
     return { predictions, ...(labels ? { labels } : {}), ...(groups ? { groups } : {}) };
+  }
+
+  /** The output holding task `head`'s prediction: its own for a multi-task model, else `prediction`. */
+  private predictionOf(head: string | undefined): string {
+    if (this.tasks.length === 0 || head === undefined) return 'prediction';
+    if (!this.tasks.includes(head)) throw new ConfigError(`the model predicts no task '${head}'; its tasks: ${this.tasks.join(', ')}`);
+    return predictionOutput(head);
   }
 
   /** Another output of the eval graph (e.g. a tower's vectors) for `rows`, concatenated row by row. */
@@ -78,15 +89,16 @@ export class Predictor {
   }
 
   /**
-   * `metrics` of `task` over `rows`; grouped metrics (gauc, ndcg@K, ...) group by feature `groupBy`.
-   * `adjust` maps the predictions (in `rows` order) before scoring, e.g. a saved calibration.
+   * `metrics` of `task` over `rows`; grouped metrics (gauc, ndcg@K, ...) group by feature
+   * `groupBy`. `adjust` maps the predictions (in `rows` order) before scoring, e.g. a saved
+   * calibration. Rows whose label is missing (NaN, multi-task data) are left out.
    */
   async evaluate(source: BatchSource, rows: Int32Array, { task, metrics, groupBy, adjust }: { task: string; metrics: readonly string[]; groupBy?: string; adjust?: (predictions: Float32Array) => Float32Array }): Promise<Record<string, number>> {
     const grouped = metrics.some(needsGroups);
-    const scored = await this.predict(source, rows, { task, ...(grouped && groupBy !== undefined ? { groupBy } : {}) });
-    const scores = adjust ? adjust(scored.predictions) : scored.predictions;
+    const raw = await this.predict(source, rows, { task, ...(grouped && groupBy !== undefined ? { groupBy } : {}) });
+    const scored = withLabels(adjust ? { ...raw, predictions: adjust(raw.predictions) } : raw);
     const out: Record<string, number> = {};
-    for (const name of metrics) out[name] = evaluateMetric(name, { labels: scored.labels!, scores, ...(scored.groups ? { groups: scored.groups } : {}) });
+    for (const name of metrics) out[name] = evaluateMetric(name, { labels: scored.labels!, scores: scored.predictions, ...(scored.groups ? { groups: scored.groups } : {}) });
     return out;
   }
 
@@ -100,4 +112,18 @@ export class Predictor {
   release(): Promise<void> {
     return this.session.release();
   }
+}
+
+/** The scored rows whose label is present. */
+function withLabels(scored: Scored): Scored {
+  const labels = scored.labels!;
+  const keep: number[] = [];
+  for (let i = 0; i < labels.length; i++) if (!Number.isNaN(labels[i]!)) keep.push(i);
+  if (keep.length === labels.length) return scored;
+  const { predictions, groups } = scored;
+  return {
+    predictions: Float32Array.from(keep, (i) => predictions[i]!),
+    labels: Float32Array.from(keep, (i) => labels[i]!),
+    ...(groups ? { groups: Int32Array.from(keep, (i) => groups[i]!) } : {}),
+  };
 }

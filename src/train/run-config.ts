@@ -11,6 +11,7 @@ import { ConfigError } from '../errors.js';
 import { needsGroups } from '../metrics/index.js';
 import { RankingModel, type ModelSpec } from './ranking-model.js';
 import { TrainConfigSchema, type TrainConfig } from './train-config.js';
+import { splitTaskMetric } from './task-metrics.js';
 
 export interface RunConfig {
   pipeline: PipelineConfig;
@@ -54,7 +55,7 @@ function checkTrainAgainstData(train: TrainConfig, pipeline: PipelineConfig, ctx
   const grouped = new Set<string>();
   for (const { name, path } of named) {
     try {
-      if (needsGroups(name)) grouped.add(name);
+      if (needsGroups(splitTaskMetric(name).metric)) grouped.add(name);
     } catch (error) {
       // The metric registry's own message: unknown name, or a cutoff missing or misplaced.
       if (!(error instanceof ConfigError)) throw error;

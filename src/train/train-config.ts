@@ -45,6 +45,11 @@ export const TrainConfigSchema = z
     /** Column used to group rows for gAUC (e.g. the user id feature). */
     groupBy: z.string().optional(),
     listwise: ListwiseSchema.optional(),
+    /**
+     * Multi-task models: the weight of each task's loss (a task not named weighs 1), or
+     * 'uncertainty' to learn them (src/train/multi-task-loss.ts).
+     */
+    taskWeights: z.union([z.literal('uncertainty'), z.record(z.string(), z.number().min(0))]).optional(),
   })
   .strict()
   .refine((train) => !train.listwise || train.batchSize >= train.listwise.listSize, {

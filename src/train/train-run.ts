@@ -7,6 +7,7 @@ import { rm } from 'node:fs/promises';
 import { loadTrainingData, type TrainingData } from '../data/load-dataset.js';
 import type { FeaturePipeline } from '../data/feature-pipeline.js';
 import { DataError } from '../errors.js';
+import { modelDefinition } from '../models/registry.js';
 import { saveModel } from './model-artifact.js';
 import { warmStart, type WarmStartResult } from './pretrain.js';
 import { RankingModel, type Head } from './ranking-model.js';
@@ -34,14 +35,22 @@ export interface TrainRunResult {
   pretraining?: WarmStartResult;
 }
 
-function headFor(data: TrainingData): Head {
-  const task = data.pipeline.spec().tasks[0];
-  if (!task) throw new DataError('the config defines no label');
-  if (task.kind === 'binary') return { task: task.name, kind: 'binary', offset: 0 };
-  const labels = data.train.source.labels(task.name);
-  let sum = 0;
-  for (const r of data.train.rows) sum += labels[r]!;
-  return { task: task.name, kind: 'regression', offset: sum / data.train.rows.length };
+/** A head per label for a multi-task model, else one for the first label; a regression head's offset is the mean of its present training labels. */
+function headsFor(data: TrainingData, multiTask: boolean): Head[] {
+  const tasks = data.pipeline.spec().tasks;
+  if (tasks.length === 0) throw new DataError('the config defines no label');
+  return (multiTask ? tasks : tasks.slice(0, 1)).map((task) => {
+    if (task.kind === 'binary') return { task: task.name, kind: 'binary', offset: 0 };
+    const labels = data.train.source.labels(task.name);
+    let sum = 0;
+    let count = 0;
+    for (const r of data.train.rows) {
+      if (Number.isNaN(labels[r]!)) continue;
+      sum += labels[r]!;
+      count++;
+    }
+    return { task: task.name, kind: 'regression', offset: count > 0 ? sum / count : 0 };
+  });
 }
 
 export async function trainFromConfig(config: RunConfig, options: TrainRunOptions): Promise<TrainRunResult> {
@@ -52,7 +61,7 @@ export async function trainFromConfig(config: RunConfig, options: TrainRunOption
 /** A run on data already loaded and encoded (several models on one dataset load it once). */
 export async function trainOnData(data: TrainingData, config: Pick<RunConfig, 'model' | 'train'>, options: Omit<TrainRunOptions, 'baseDir' | 'configFile'>): Promise<TrainRunResult> {
   const trainConfig = { ...config.train, ...(options.threads ? { threads: options.threads } : {}) };
-  const model = new RankingModel(data.pipeline.spec(), config.model, headFor(data), undefined, trainConfig.seed);
+  const model = new RankingModel(data.pipeline.spec(), config.model, headsFor(data, modelDefinition(config.model.type).multiTask === true), undefined, trainConfig.seed);
   model.fitState(data.train);
   const trainer = new Trainer(model, trainConfig, options.callbacks);
   const pretraining = await warmStart(model, trainConfig, data.train, data.validation, options.callbacks);

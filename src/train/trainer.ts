@@ -20,6 +20,7 @@ import { Predictor, type BatchSource } from './predict.js';
 import type { RankingModel } from './ranking-model.js';
 import type { TrainConfig } from './train-config.js';
 import { groupRows, LIST_MASK, ListBatcher } from './listwise.js';
+import { defaultMetrics, splitTaskMetric, taskMetricNames, watchedTaskMetric } from './task-metrics.js';
 
 export interface StepInfo {
   epoch: number;
@@ -66,10 +67,7 @@ interface CheckpointState {
   waited: number;
 }
 
-/** Metrics reported by default for a head kind. */
-export function defaultMetrics(kind: 'binary' | 'regression'): string[] {
-  return kind === 'binary' ? ['auc', 'logloss'] : ['rmse', 'mae'];
-}
+export { defaultMetrics };
 
 export class Trainer {
   private readonly optimizer: Optimizer;
@@ -85,7 +83,8 @@ export class Trainer {
   ) {
     this.optimizer = createOptimizer(config.optimizer);
     this.threads = config.threads ?? defaultThreads();
-    this.metricNames = [...(config.metrics ?? defaultMetrics(model.head.kind))];
+    if (config.taskWeights !== undefined && !model.multiTask) throw new ConfigError(`train.taskWeights weighs the tasks of a multi-task model; '${model.model.type}' has one task`, { field: 'train.taskWeights' });
+    this.metricNames = model.multiTask ? taskMetricNames(model.heads, config.metrics) : [...(config.metrics ?? defaultMetrics(model.head.kind))];
   }
 
   /** Optimizer slots of parameter `name`, shared with the update threads. */
@@ -104,10 +103,22 @@ export class Trainer {
 
   async evaluate(split: Split, predictor?: Predictor): Promise<Record<string, number>> {
     const own = predictor ?? (await Predictor.create(this.model, this.threads));
-    const grouped = this.metrics.some(needsGroups);
-    if (grouped && !this.config.groupBy) throw new ConfigError(`metrics ${this.metrics.filter(needsGroups).join(', ')} need train.groupBy`, { field: 'train.groupBy' });
-    const out = await own.evaluate(split.source, split.rows, { task: this.model.head.task, metrics: this.metrics, ...(this.config.groupBy ? { groupBy: this.config.groupBy } : {}) });
+    const grouped = this.metrics.filter((name) => needsGroups(splitTaskMetric(name).metric));
+    if (grouped.length > 0 && !this.config.groupBy) throw new ConfigError(`metrics ${grouped.join(', ')} need train.groupBy`, { field: 'train.groupBy' });
+    const groupBy = this.config.groupBy ? { groupBy: this.config.groupBy } : {};
+    const out = this.model.multiTask ? await this.evaluateTasks(own, split, groupBy) : await own.evaluate(split.source, split.rows, { task: this.model.head.task, metrics: this.metrics, ...groupBy });
     if (!predictor) await own.release();
+    return out;
+  }
+
+  /** Each head's metrics over its present labels, keyed `<task>.<metric>`. */
+  private async evaluateTasks(predictor: Predictor, split: Split, groupBy: { groupBy?: string }): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    for (const { task } of this.model.heads) {
+      const metrics = this.metrics.filter((name) => splitTaskMetric(name).task === task).map((name) => splitTaskMetric(name).metric);
+      const values = await predictor.evaluate(split.source, split.rows, { task, metrics, ...groupBy });
+      for (const [metric, value] of Object.entries(values)) out[`${task}.${metric}`] = value;
+    }
     return out;
   }
 
@@ -115,11 +126,11 @@ export class Trainer {
     const { epochs, batchSize, earlyStopping } = this.config;
     if (train.rows.length === 0) throw new DataError('the training split is empty');
     if (earlyStopping && !validation) throw new ConfigError('early stopping needs a validation split', { field: 'train.earlyStopping' });
-    const watched = earlyStopping?.metric;
+    const watched = earlyStopping && this.model.multiTask ? watchedTaskMetric(this.model.heads, earlyStopping.metric) : earlyStopping?.metric;
     if (watched && !this.metricNames.includes(watched)) this.metricNames.push(watched);
 
     const { listwise } = this.config;
-    const { bytes, built } = this.model.trainingGraph(listwise);
+    const { bytes, built } = this.model.trainingGraph(listwise, this.config.taskWeights);
     if (listwise && built.ctx.stateUpdates.length > 0) {
       throw new ConfigError('listwise training pads lists with ignored rows, which batch normalization would count in its batch statistics; set the model\'s batchNorm: false', { field: 'train.listwise' });
     }
@@ -142,7 +153,7 @@ export class Trainer {
 
     const pool = await this.updatePool(built.ctx.lookups, denseNames).ready();
     const stepsPerEpoch = lists ? lists.stepsPerEpoch : Math.ceil(train.rows.length / batchSize);
-    const better = (a: number, b: number) => (higherIsBetter(watched!) ? a > b + earlyStopping!.minDelta : a < b - earlyStopping!.minDelta);
+    const better = (a: number, b: number) => (higherIsBetter(splitTaskMetric(watched!).metric) ? a > b + earlyStopping!.minDelta : a < b - earlyStopping!.minDelta);
 
     try {
       for (let epoch = state.epoch + 1; epoch <= epochs; epoch++) {
