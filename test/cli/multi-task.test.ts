@@ -1,7 +1,7 @@
 /**
  * ../shared/data/samples/tiny_mtl (click and conversion) end to end through the CLI with
- * examples/tiny-mtl.yaml: train (per-task test metrics), eval (<task>.<metric>) and predict
- * (one column per task).
+ * examples/tiny-mtl.yaml: train (per-task test metrics), eval (<task>.<metric>), predict
+ * (one column per task) and predict with a utility policy over both heads.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { realDataSkip } from '../support/real-data.js';
 import { repoRoot } from '../support/repo-root.js';
-import { runCli, workDir } from './cli-fixtures.js';
+import { runCli, workDir, writeConfig } from './cli-fixtures.js';
 
 const skip = realDataSkip('samples/tiny_mtl/train.csv');
 
@@ -41,4 +41,18 @@ test('tiny_mtl trains, evaluates and predicts both tasks through the CLI', { ski
     const [, click, conversion] = line.split(',').map(Number);
     assert.ok(click! > 0 && click! < 1 && conversion! > 0 && conversion! < 1, line);
   }
+
+  // The utility composes both heads' predictions under a versioned policy, without retraining.
+  await writeConfig(dir, { version: 'v7', terms: { click: 0.5, conversion: 3 } }, 'utility.yaml');
+  const composed = join(dir, 'utility.csv');
+  const withUtility = await runCli(['predict', '--model', model, '--data', '../shared/data/samples/tiny_mtl/test.csv', '--out', composed, '--utility', join(dir, 'utility.yaml')], repoRoot());
+  assert.equal(withUtility.code, 0, withUtility.stderr);
+  const utilityLines = (await readFile(composed, 'utf8')).trim().split('\n');
+  assert.equal(utilityLines[0], 'row,click,conversion,utility,policy_version');
+  utilityLines.slice(1).forEach((line, i) => {
+    const [row, click, conversion, utility, version] = line.split(',');
+    assert.equal(line.split(',').slice(0, 3).join(','), lines[i + 1], 'the same per-task predictions as without the policy');
+    assert.ok(Math.abs(Number(utility) - (0.5 * Number(click) + 3 * Number(conversion))) < 1e-6, `row ${row}: ${line}`);
+    assert.equal(version, 'v7');
+  });
 });
