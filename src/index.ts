@@ -46,6 +46,7 @@ export { RANKING_LOSSES, rankingLoss, type RankingLossName } from './losses/regi
 export { RankingModel } from './train/ranking-model.js';
 export { Trainer, defaultMetrics } from './train/trainer.js';
 export { TrainConfigSchema } from './train/train-config.js';
+export { FeatureDropout } from './train/feature-dropout.js';
 export { Predictor, type ExplanationValues } from './train/predict.js';
 export { saveModel, loadModel } from './train/model-artifact.js';
 export { parseRunConfig, readRunConfig } from './train/run-config.js';

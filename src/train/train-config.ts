@@ -45,6 +45,16 @@ export const TrainConfigSchema = z
     /** Column used to group rows for gAUC (e.g. the user id feature). */
     groupBy: z.string().optional(),
     listwise: ListwiseSchema.optional(),
+    /** Feature name -> probability of replacing its id by the OOV id 0 in training (feature-dropout.ts). */
+    featureDropout: z
+      .record(
+        z.string(),
+        z
+          .number({ error: 'expected a fraction in [0, 1)' })
+          .min(0, { error: 'expected a fraction in [0, 1)' })
+          .lt(1, { error: 'expected a fraction in [0, 1)' }),
+      )
+      .optional(),
   })
   .strict()
   .refine((train) => !train.listwise || train.batchSize >= train.listwise.listSize, {
