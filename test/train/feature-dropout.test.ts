@@ -10,7 +10,7 @@ import { parseRunConfig } from '../../src/train/run-config.js';
 import { Trainer } from '../../src/train/trainer.js';
 import { Random } from '../../src/util/random.js';
 import { exampleConfig } from '../support/real-data.js';
-import { assertClose, assertSameTensors, FixedBatches, makeBatch, range, sigmoid, trainConfig, xorSource, xorSpec } from './fixtures.js';
+import { assertClose, assertSameTensors, FixedBatches, makeBatch, range, sigmoid, trainConfig, withTempDir, xorSource, xorSpec } from './fixtures.js';
 
 function bigBatch(n: number): Batch {
   const rng = new Random(3);
@@ -109,11 +109,11 @@ test('one SGD step with dropout: the OOV row moves by -lr · (sum of the dropped
   for (const id of new Set(a)) if (!dropped.includes(id)) assert.equal(after.get('linear/a')![id], A[id], `row ${id}: only dropped samples, yet it moved`);
 });
 
-async function trainXor(featureDropout?: Record<string, number>) {
+async function trainXor(featureDropout?: Record<string, number>, { epochs = 2, checkpointDir, resume = false }: { epochs?: number; checkpointDir?: string; resume?: boolean } = {}) {
   const model = new RankingModel(xorSpec, RankingModel.parseModelSpec('dnn', { embeddingDim: 8 }), { task: 'click', kind: 'binary', offset: 0 }, undefined, 11);
-  const trainer = new Trainer(model, trainConfig({ epochs: 2, batchSize: 128, seed: 11, optimizer: { learningRate: 0.01 }, ...(featureDropout ? { featureDropout } : {}) }));
+  const trainer = new Trainer(model, trainConfig({ epochs, batchSize: 128, seed: 11, optimizer: { learningRate: 0.01 }, ...(featureDropout ? { featureDropout } : {}) }));
   const source = xorSource(2000, 4);
-  const result = await trainer.fit({ source, rows: range(1500) }, { source, rows: range(500, 1500) });
+  const result = await trainer.fit({ source, rows: range(1500) }, { source, rows: range(500, 1500) }, { ...(checkpointDir ? { checkpointDir } : {}), resume });
   return { model, result, source };
 }
 
@@ -122,6 +122,15 @@ test('same seed -> same training with feature dropout; dropout changes the train
   assertSameTensors(one.model.params.snapshot(), two.model.params.snapshot());
   assert.deepEqual(one.result.history.map((h) => h.validation), two.result.history.map((h) => h.validation));
   assert.notDeepEqual(one.model.params.snapshot().get('emb/a'), none.model.params.snapshot().get('emb/a'));
+});
+
+test('a resumed run draws the same dropout masks as an uninterrupted one', async () => {
+  await withTempDir(async (dir) => {
+    await trainXor({ a: 0.3 }, { epochs: 1, checkpointDir: dir });
+    const resumed = await trainXor({ a: 0.3 }, { epochs: 3, checkpointDir: dir, resume: true });
+    const straight = await trainXor({ a: 0.3 }, { epochs: 3 });
+    assertSameTensors(resumed.model.params.snapshot(), straight.model.params.snapshot());
+  });
 });
 
 test('evaluation and prediction read the real ids: no dropout outside training', async () => {
