@@ -51,6 +51,7 @@ export { multiTaskLoss, maskedMean, logVarianceName, type TaskWeights } from './
 export { splitTaskMetric, taskMetricNames } from './train/task-metrics.js';
 export { Trainer, defaultMetrics } from './train/trainer.js';
 export { TrainConfigSchema } from './train/train-config.js';
+export { FeatureDropout } from './train/feature-dropout.js';
 export { Predictor, type ExplanationValues } from './train/predict.js';
 export { saveModel, loadModel } from './train/model-artifact.js';
 export { parseRunConfig, readRunConfig } from './train/run-config.js';

@@ -75,6 +75,13 @@ function checkTrainAgainstData(train: TrainConfig, pipeline: PipelineConfig, ctx
       ctx.addIssue({ code: 'custom', path, message: `'${name}' is not a categorical feature; one of: ${groupable.map((f) => f.name).join(', ') || '(none)'}` });
     }
   }
+  // Dropping an id means replacing it by the OOV id, which only a vocabulary feature has.
+  const droppable = pipeline.features.filter((f) => f.type === 'categorical' && f.hashBuckets === undefined).map((f) => f.name);
+  for (const name of Object.keys(train.featureDropout ?? {})) {
+    if (!droppable.includes(name)) {
+      ctx.addIssue({ code: 'custom', path: ['featureDropout', name], message: `'${name}' is not a categorical feature with a vocabulary (hashed and numeric features have no OOV id); one of: ${droppable.join(', ') || '(none)'}` });
+    }
+  }
   if (train.groupBy === undefined && grouped.size > 0) {
     ctx.addIssue({ code: 'custom', path: ['groupBy'], message: `required by the grouped metrics ${[...grouped].join(', ')}` });
   }

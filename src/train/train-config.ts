@@ -50,6 +50,16 @@ export const TrainConfigSchema = z
      * 'uncertainty' to learn them (src/train/multi-task-loss.ts).
      */
     taskWeights: z.union([z.literal('uncertainty'), z.record(z.string(), z.number().min(0))]).optional(),
+    /** Feature name -> probability of replacing its id by the OOV id 0 in training (feature-dropout.ts). */
+    featureDropout: z
+      .record(
+        z.string(),
+        z
+          .number({ error: 'expected a fraction in [0, 1)' })
+          .min(0, { error: 'expected a fraction in [0, 1)' })
+          .lt(1, { error: 'expected a fraction in [0, 1)' }),
+      )
+      .optional(),
   })
   .strict()
   .refine((train) => !train.listwise || train.batchSize >= train.listwise.listSize, {

@@ -21,6 +21,7 @@ import type { RankingModel } from './ranking-model.js';
 import type { TrainConfig } from './train-config.js';
 import { groupRows, LIST_MASK, ListBatcher } from './listwise.js';
 import { defaultMetrics, splitTaskMetric, taskMetricNames, watchedTaskMetric } from './task-metrics.js';
+import { FeatureDropout } from './feature-dropout.js';
 
 export interface StepInfo {
   epoch: number;
@@ -137,6 +138,7 @@ export class Trainer {
     const lists = listwise ? new ListBatcher(groupRows(train.source, train.rows, listwise.groupBy), listwise.listSize, batchSize) : undefined;
     const session = await OnnxSession.create(bytes, { threads: this.threads, spin: this.threads === 1 });
     const feeder = new BatchFeeder(built.ctx, this.model.params, this.model.spec.numeric.length, this.model.head.task);
+    const featureDropout = new FeatureDropout(this.config.featureDropout ?? {}, this.model.spec, this.config.seed);
     const predictor = validation ? await Predictor.create(this.model, this.threads) : undefined;
     const denseNames = built.graph.inputs.filter((i) => i.kind === 'param' && this.model.params.dense.has(i.name)).map((i) => i.name);
     const fetches = ['loss', ...denseNames.map((n) => `grad/${n}`), ...built.ctx.lookups.map((l) => `grad/${l.input}`), ...built.ctx.stateUpdates.map((u) => u.output)];
@@ -163,8 +165,10 @@ export class Trainer {
         let lossSum = 0;
         let seen = 0;
         let stepInEpoch = 0;
-        for (const batch of train.source.batches(order, lists ? lists.rowsPerBatch : batchSize)) {
+        for (const read of train.source.batches(order, lists ? lists.rowsPerBatch : batchSize)) {
           state.step++;
+          // Feeds and updates read the same ids, so the OOV row gets the gradients of the dropped rows.
+          const batch = featureDropout.apply(read, state.step);
           stepInEpoch++;
           const feeds = feeder.feeds(batch, rng);
           if (listMask) feeds[LIST_MASK] = { data: listMask.subarray(seen, seen + batch.size), shape: [batch.size, 1] };
