@@ -38,14 +38,13 @@ export interface ClickHistoryData {
 }
 
 /**
- * The features the protocol's table is meant to be encoded with: the candidate (movie id and
- * genres) and the user's behaviour sequence. As in DIN's public-data experiments the user is
- * represented by their behaviours alone, not by a user-id embedding: that would memorize each
- * user's click rate and leave the history little to explain (the user_id column is there for
- * grouping, e.g. gAUC).
+ * The features the protocol's table is meant to be encoded with: the user (id), the candidate
+ * (movie id and genres) and the user's behaviour sequence, which shares item_id's vocabulary
+ * and embedding table.
  */
 export function clickHistoryFeatures(maxHistory = 50): FeatureConfigInput[] {
   return [
+    { name: 'user_id', type: 'categorical' },
     { name: 'item_id', type: 'categorical' },
     { name: 'genres', type: 'multi_value', maxLength: 6, truncate: 'first', pooling: 'mean' },
     { name: 'history', type: 'sequence', maxLength: maxHistory, vocabularyOf: 'item_id' },
