@@ -24,7 +24,12 @@ import { realDataSkip, sharedData } from '../support/real-data.js';
 const skip = realDataSkip('ml-100k/u.data');
 const SEED = 2026;
 const TRAIN = { epochs: 3, batchSize: 256, optimizer: { type: 'adam', learningRate: 0.002 }, threads: 1, seed: SEED };
-const MARGIN = { auc: 0.002, gauc: 0.002 };
+/**
+ * Over seeds 7, 11 and 2026 (PReLU, same settings) DIN led by 0.000-0.004 test AUC and 0.005-0.013
+ * gAUC: attention helps most within a user's own candidates, while the global AUC is mostly the
+ * user and movie biases both models learn alike. Hence a clear gAUC margin and a small AUC one.
+ */
+const MARGIN = { auc: 0.001, gauc: 0.004 };
 
 interface Scores {
   auc: number;
