@@ -1,6 +1,7 @@
 /** deeprank: deep ranking models for recommender systems, trained and served with ONNX Runtime. */
 export { DeeprankError, DataError, ConfigError, ArtifactError } from './errors.js';
 export type { Batch, FeatureSpec, MultiValueBatch } from './data/batch.js';
+export { paddedFeatures } from './data/batch.js';
 export { FeaturePipeline } from './data/feature-pipeline.js';
 export { EncodedDataset } from './data/encoded-dataset.js';
 export { loadTrainingData, loadWithPipeline } from './data/load-dataset.js';
@@ -8,6 +9,7 @@ export { syntheticClickLogCsv } from './data/synthetic-click-log.js';
 export { RatingMatrix, readRatings, type Rating } from './data/rating-matrix.js';
 export { LeaveOneOut, readInteractions, type Interactions, type RankingResult } from './data/implicit-feedback.js';
 export { NegativeSampledSource } from './data/negative-sampled-source.js';
+export { movieLensClickHistory, clickHistoryFeatures, CLICK_LABEL, type ClickHistoryData, type ClickHistoryOptions } from './data/click-history.js';
 
 export { Graph, Sym } from './engine/graph.js';
 export * as ops from './engine/ops.js';
@@ -36,10 +38,15 @@ export { TopKRecommendationSelector } from './layers/top-k-recommendation-select
 export { ExpertGate } from './layers/expert-gate.js';
 export { MultiGateMixtureOfExperts } from './layers/multi-gate-mixture-of-experts.js';
 export { ProgressiveLayeredExtraction } from './layers/progressive-layered-extraction.js';
+export { PReLU } from './layers/prelu.js';
+export { Dice } from './layers/dice.js';
+export { ParametricActivationTower, PARAMETRIC_ACTIVATIONS, type ParametricActivation } from './layers/parametric-activation-tower.js';
+export { LocalActivationUnit } from './layers/local-activation-unit.js';
 export { inBatchSoftmaxLoss } from './losses/in-batch-softmax.js';
 
 export { MODEL_TYPES, modelDefinition } from './models/registry.js';
 export { AutoRec } from './models/autorec.js';
+export { FeatureInputs, type SequenceRows } from './models/feature-inputs.js';
 
 export { RankingLoss, type RankingLossConfig } from './losses/ranking-loss.js';
 export { PairwiseLoss, PairwiseHingeLoss, PairwiseLogisticLoss, PairwiseSoftZeroOneLoss } from './losses/pairwise-losses.js';
@@ -58,6 +65,7 @@ export { parseRunConfig, readRunConfig } from './train/run-config.js';
 export { trainFromConfig } from './train/train-run.js';
 export { evaluateRetrieval, embedRows, retrieveTopK, retrievalRecall, firstRowPerId, type Vectors, type RetrievalEvaluation } from './train/retrieval.js';
 export { DenseWeightTrainer } from './train/dense-weight-trainer.js';
+export { idFrequencies, frequencyScaledL2 } from './train/id-frequency.js';
 export { warmStart, copyParameters, type WarmStartResult } from './train/pretrain.js';
 
 export * from './metrics/index.js';

@@ -18,7 +18,7 @@ export interface Batch {
   size: number;
   /** Single-valued categorical features: feature name -> [size] ids. */
   categorical: Map<string, Int32Array>;
-  /** Multi-value features: feature name -> padded ids and mask. */
+  /** Multi-value and sequence features: feature name -> padded ids and mask. */
   multiValue: Map<string, MultiValueBatch>;
   /** Transformed numeric features, [size * numericNames.length], row-major. */
   dense: Float32Array;
@@ -32,8 +32,18 @@ export interface FeatureSpec {
   categorical: { name: string; cardinality: number }[];
   /** Multi-value features with id-space size, padded length and pooling. */
   multiValue: { name: string; cardinality: number; maxLength: number; pooling: 'mean' | 'sum' }[];
+  /**
+   * Behaviour sequences (absent when there are none): ids of the categorical feature
+   * `vocabularyOf`, padded to maxLength, most recent last; batches carry them in `multiValue`.
+   */
+  sequence?: { name: string; vocabularyOf: string; cardinality: number; maxLength: number }[];
   /** Names of the numeric columns of `Batch.dense`, in order. */
   numeric: string[];
   /** Tasks with their kind; the first one is the model's main head. */
   tasks: { name: string; kind: 'binary' | 'regression' }[];
+}
+
+/** Every padded feature of a spec (multi-value and sequence), as a batch's `multiValue` holds them. */
+export function paddedFeatures(spec: FeatureSpec): { name: string; maxLength: number }[] {
+  return [...spec.multiValue, ...(spec.sequence ?? [])];
 }

@@ -25,6 +25,9 @@ export function columnNeeds(features: readonly FeatureConfig[], labels: readonly
         if (feature.flagColumns) for (const column of feature.flagColumns) addNeed(needs, column, 'numeric');
         else addNeed(needs, feature.column ?? feature.name, 'string');
         break;
+      case 'sequence':
+        addNeed(needs, feature.column ?? feature.name, 'string');
+        break;
     }
   }
   for (const label of labels) addNeed(needs, label.column, 'numeric', options.labelsOptional ?? false);

@@ -313,9 +313,26 @@ export const MultiValueFeatureSchema = z.strictObject({
   hashBuckets: positiveInteger().optional(),
 });
 
-/** One input feature; `type` picks categorical, numeric or multi_value. */
+/**
+ * A user's behaviour sequence (e.g. clicked items, oldest first): ids of the categorical feature
+ * `vocabularyOf` (the candidate item), so history and candidate share one vocabulary and one
+ * embedding table. Kept unpooled, padded to maxLength with a mask; `truncate: last` (default)
+ * keeps the most recent maxLength values.
+ */
+export const SequenceFeatureSchema = z.strictObject({
+  name: nameSchema,
+  type: z.literal('sequence'),
+  column: columnSchema.optional(),
+  separator: z.string().min(1, { error: 'expected a non-empty separator' }).default('|'),
+  maxLength: positiveInteger(),
+  truncate: z.enum(['first', 'last']).default('last'),
+  /** The categorical feature whose vocabulary and embedding table the sequence's ids use. */
+  vocabularyOf: nameSchema,
+});
+
+/** One input feature; `type` picks categorical, numeric, multi_value or sequence. */
 export const FeatureConfigSchema = z
-  .discriminatedUnion('type', [CategoricalFeatureSchema, NumericFeatureSchema, MultiValueFeatureSchema])
+  .discriminatedUnion('type', [CategoricalFeatureSchema, NumericFeatureSchema, MultiValueFeatureSchema, SequenceFeatureSchema])
   .superRefine((feature, ctx) => {
     if (feature.type === 'numeric') {
       feature.transform.forEach((step, i) => {
@@ -340,6 +357,7 @@ export type FeatureConfig = z.output<typeof FeatureConfigSchema>;
 export type CategoricalFeatureConfig = Extract<FeatureConfig, { type: 'categorical' }>;
 export type NumericFeatureConfig = Extract<FeatureConfig, { type: 'numeric' }>;
 export type MultiValueFeatureConfig = Extract<FeatureConfig, { type: 'multi_value' }>;
+export type SequenceFeatureConfig = Extract<FeatureConfig, { type: 'sequence' }>;
 
 /** The feature and label sections alone (what a fitted pipeline is made from). */
 export const FeatureSectionsSchema = z
@@ -355,6 +373,7 @@ export const FeatureSectionsSchema = z
       ctx.addIssue({ code: 'custom', path: ['label'], message: 'required (or labels: [...])' });
     }
     addDuplicateIssues(config.features.map((f) => f.name), ['features'], 'feature name', ctx, 'name');
+    addSharedVocabularyIssues(config.features, ctx);
     if (config.labels) addDuplicateIssues(config.labels.map((l) => l.task), ['labels'], 'task name', ctx, 'task');
   })
   .transform(({ label, labels, features }) => ({ labels: labels ?? (label ? [label] : []), features }));
@@ -370,6 +389,27 @@ export const PipelineConfigSchema = z
   .transform(({ data, labels, features }) => ({ data, labels, features }));
 export type PipelineConfigInput = z.input<typeof PipelineConfigSchema>;
 export type PipelineConfig = z.output<typeof PipelineConfigSchema>;
+
+/** A sequence's `vocabularyOf` must name a categorical feature with a fitted vocabulary or hash buckets. */
+function addSharedVocabularyIssues(features: readonly FeatureConfig[], ctx: z.core.$RefinementCtx): void {
+  features.forEach((feature, i) => {
+    if (feature.type !== 'sequence') return;
+    const shared = features.find((f) => f.name === feature.vocabularyOf);
+    const categorical = features.filter((f) => f.type === 'categorical').map((f) => f.name);
+    const message = !shared
+      ? `no feature '${feature.vocabularyOf}'`
+      : shared.type !== 'categorical'
+        ? `'${feature.vocabularyOf}' is a ${shared.type} feature`
+        : undefined;
+    if (message) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['features', i, 'vocabularyOf'],
+        message: `${message}; expected the categorical feature whose ids the sequence holds (one of: ${categorical.join(', ') || 'none'})`,
+      });
+    }
+  });
+}
 
 function addDuplicateIssues(
   names: readonly string[],

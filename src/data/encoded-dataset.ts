@@ -4,7 +4,7 @@
  * block row-major, one Float32Array per task. `batches(rows, size)` gathers any subset of rows,
  * in the order given, into the Batch structure every model consumes.
  */
-import type { Batch, FeatureSpec, MultiValueBatch } from './batch.js';
+import { paddedFeatures, type Batch, type FeatureSpec, type MultiValueBatch } from './batch.js';
 
 export interface EncodedColumns {
   spec: FeatureSpec;
@@ -38,7 +38,7 @@ export class EncodedDataset {
       if (length !== expected) throw new Error(`EncodedDataset: ${what} has ${length} values, expected ${expected}`);
     };
     for (const { name } of spec.categorical) check(`categorical '${name}'`, columns.categorical.get(name)?.length ?? -1, numRows);
-    for (const { name, maxLength } of spec.multiValue) {
+    for (const { name, maxLength } of paddedFeatures(spec)) {
       const mv = columns.multiValue.get(name);
       check(`multi-value '${name}' ids`, mv?.ids.length ?? -1, numRows * maxLength);
       check(`multi-value '${name}' mask`, mv?.mask.length ?? -1, numRows * maxLength);
@@ -80,7 +80,7 @@ export class EncodedDataset {
     return ids;
   }
 
-  /** [numRows * maxLength] ids and mask of a multi-value feature. */
+  /** [numRows * maxLength] ids and mask of a multi-value or sequence feature. */
   multiValue(name: string): MultiValueBatch {
     const mv = this.columns.multiValue.get(name);
     if (!mv) throw new RangeError(`no multi-value feature '${name}'`);
@@ -124,7 +124,7 @@ export class EncodedDataset {
         spec: this.spec,
         numRows: 0,
         categorical: new Map(this.spec.categorical.map((c) => [c.name, new Int32Array(0)])),
-        multiValue: new Map(this.spec.multiValue.map((m) => [m.name, { ids: new Int32Array(0), mask: new Float32Array(0), maxLength: m.maxLength }])),
+        multiValue: new Map(paddedFeatures(this.spec).map((m) => [m.name, { ids: new Int32Array(0), mask: new Float32Array(0), maxLength: m.maxLength }])),
         dense: new Float32Array(0),
         labels: new Map(this.tasks.map((t) => [t, new Float32Array(0)])),
       });
@@ -137,7 +137,7 @@ export class EncodedDataset {
       size: capacity,
       categorical: new Map(this.spec.categorical.map((c) => [c.name, new Int32Array(capacity)])),
       multiValue: new Map(
-        this.spec.multiValue.map((m) => [
+        paddedFeatures(this.spec).map((m) => [
           m.name,
           { ids: new Int32Array(capacity * m.maxLength), mask: new Float32Array(capacity * m.maxLength), maxLength: m.maxLength },
         ]),

@@ -13,6 +13,10 @@
  * - multi_value: values split on `separator` (empty pieces dropped) or the names of the flag
  *   columns that are 1 -> ids, truncated to maxLength ('first' keeps the first values, 'last'
  *   the most recent ones, in their original order), padded with id 0 / mask 0.
+ * - sequence: like multi_value (split on `separator`, truncated, padded with a mask) but unpooled
+ *   and with the ids of the categorical feature `vocabularyOf` (its vocabulary, fitted on the
+ *   candidate column, or its hash buckets; its `prefix` applies too), so a history of items and
+ *   the candidate item are the same ids.
  * - labels: binary must be 0/1 (libFM's -1 reads as 0) unless `threshold` binarizes
  *   (value >= threshold -> 1); regression labels are used as they are. A missing label (empty
  *   cell) is an error with one label; with several labels (multi-task) it reads as NaN, and the
@@ -33,6 +37,7 @@ import {
   type LabelConfig,
   type MultiValueFeatureConfig,
   type ReadOptions,
+  type SequenceFeatureConfig,
 } from './data-config.js';
 import { EncodedDataset } from './encoded-dataset.js';
 import { HashBuckets } from './hashing.js';
@@ -111,6 +116,8 @@ export class FeaturePipeline {
         case 'multi_value':
           indexes.set(feature.name, fitMultiValue(feature, table, trainRows));
           break;
+        case 'sequence':
+          break; // uses the vocabulary of its `vocabularyOf` feature
       }
     }
     return new FeaturePipeline(definition, indexes, transforms);
@@ -121,9 +128,10 @@ export class FeaturePipeline {
     return columnNeeds(this.features, this.labels, options);
   }
 
-  /** The vocabulary or hash buckets of a categorical or multi-value feature. */
+  /** The vocabulary or hash buckets of a categorical, multi-value or sequence feature. */
   categoryIndex(name: string): CategoryIndex {
-    const index = this.indexes.get(name);
+    const feature = this.features.find((f) => f.name === name);
+    const index = this.indexes.get(feature?.type === 'sequence' ? feature.vocabularyOf : name);
     if (!index) throw new RangeError(`no categorical or multi-value feature '${name}'`);
     return index;
   }
@@ -144,6 +152,13 @@ export class FeaturePipeline {
         const transform = this.transforms.get(feature.name)!;
         if (transform.bucketized) spec.categorical.push({ name: feature.name, cardinality: transform.cardinality });
         else spec.numeric.push(feature.name);
+      } else if (feature.type === 'sequence') {
+        (spec.sequence ??= []).push({
+          name: feature.name,
+          vocabularyOf: feature.vocabularyOf,
+          cardinality: this.indexes.get(feature.vocabularyOf)!.cardinality,
+          maxLength: feature.maxLength,
+        });
       } else {
         spec.multiValue.push({
           name: feature.name,
@@ -179,8 +194,13 @@ export class FeaturePipeline {
           const j = numericIndex.get(feature.name)!;
           for (let row = 0; row < numRows; row++) dense[row * width + j] = values[row]!;
         }
+      } else if (feature.type === 'sequence') {
+        const shared = this.features.find((f) => f.name === feature.vocabularyOf) as CategoricalFeatureConfig;
+        const lookup = (value: string) => this.indexes.get(shared.name)!.lookup(shared.prefix === undefined ? value : value.slice(0, shared.prefix));
+        multiValue.set(feature.name, encodePadded(feature, multiValueSource(feature, table), lookup, table.numRows));
       } else {
-        multiValue.set(feature.name, encodeMultiValue(feature, this.indexes.get(feature.name)!, table));
+        const index = this.indexes.get(feature.name)!;
+        multiValue.set(feature.name, encodePadded(feature, multiValueSource(feature, table), (value) => index.lookup(value), table.numRows));
       }
     }
     // Map order = spec order, so batches list features as the spec does.
@@ -245,7 +265,7 @@ export class FeaturePipeline {
       try {
         if (feature.type === 'numeric') {
           transforms.set(feature.name, NumericTransform.fromJSON(stats[feature.name]));
-        } else {
+        } else if (feature.type !== 'sequence') {
           const json = vocab[feature.name] as { kind?: string } | undefined;
           indexes.set(feature.name, json?.kind === 'hash' ? HashBuckets.fromJSON(json) : Vocabulary.fromJSON(json));
         }
@@ -324,8 +344,8 @@ interface MultiValueSource {
   valuesOf(row: number): readonly string[];
 }
 
-function multiValueSource(feature: MultiValueFeatureConfig, table: RawTable): MultiValueSource {
-  if (feature.flagColumns) {
+function multiValueSource(feature: MultiValueFeatureConfig | SequenceFeatureConfig, table: RawTable): MultiValueSource {
+  if (feature.type === 'multi_value' && feature.flagColumns) {
     const names = feature.flagColumns;
     const columns = names.map((name) => table.numbers(name));
     return {
@@ -373,13 +393,18 @@ function fitMultiValue(feature: MultiValueFeatureConfig, table: RawTable, trainR
   return counter.build(feature.minCount);
 }
 
-function encodeMultiValue(feature: MultiValueFeatureConfig, index: CategoryIndex, table: RawTable): MultiValueBatch {
+/** Each row's values -> ids, truncated to maxLength (keeping the first or the last), padded with a mask. */
+function encodePadded(
+  feature: { maxLength: number; truncate: 'first' | 'last' },
+  source: MultiValueSource,
+  lookup: (value: string) => number,
+  numRows: number,
+): MultiValueBatch {
   const { maxLength } = feature;
-  const source = multiValueSource(feature, table);
-  const ids = new Int32Array(table.numRows * maxLength);
-  const mask = new Float32Array(table.numRows * maxLength);
+  const ids = new Int32Array(numRows * maxLength);
+  const mask = new Float32Array(numRows * maxLength);
   const idCache = new Map<string, number>();
-  for (let row = 0; row < table.numRows; row++) {
+  for (let row = 0; row < numRows; row++) {
     const values = source.valuesOf(row);
     const start = feature.truncate === 'last' ? Math.max(0, values.length - maxLength) : 0;
     const count = Math.min(maxLength, values.length);
@@ -387,7 +412,7 @@ function encodeMultiValue(feature: MultiValueFeatureConfig, index: CategoryIndex
       const value = values[start + k]!;
       let id = idCache.get(value);
       if (id === undefined) {
-        id = index.lookup(value);
+        id = lookup(value);
         idCache.set(value, id);
       }
       ids[row * maxLength + k] = id;

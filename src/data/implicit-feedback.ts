@@ -24,12 +24,17 @@ export interface Interactions {
   timestamps: Float64Array;
 }
 
+/** Interactions with their explicit ratings (the click-with-history protocol thresholds them). */
+export interface RatedInteractions extends Interactions {
+  ratings: Float64Array;
+}
+
 export const USER_FEATURE = 'user_id';
 export const ITEM_FEATURE = 'item_id';
 export const CLICK_TASK = 'click';
 
-/** MovieLens `u.data`: `user<TAB>item<TAB>rating<TAB>timestamp` per line; the rating is ignored. */
-export async function readInteractions(file: string): Promise<Interactions> {
+/** MovieLens `u.data`: `user<TAB>item<TAB>rating<TAB>timestamp` per line. */
+export async function readInteractions(file: string): Promise<RatedInteractions> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -40,11 +45,12 @@ export async function readInteractions(file: string): Promise<Interactions> {
   const users = new Int32Array(lines.length);
   const items = new Int32Array(lines.length);
   const timestamps = new Float64Array(lines.length);
+  const ratings = new Float64Array(lines.length);
   const fields = ['user', 'item', 'rating', 'timestamp'];
   lines.forEach((line, i) => {
     const parts = line.trim().split(/\s+/);
     if (parts.length !== 4) throw new DataError(`expected user, item, rating and timestamp, found ${parts.length} fields`, { file, row: i + 1 });
-    const [user, item, , time] = parts.map((p, f) => {
+    const [user, item, rating, time] = parts.map((p, f) => {
       const value = Number(p);
       if (!Number.isInteger(value) || value < (f < 2 ? 1 : 0)) throw new DataError(`expected ${f < 2 ? 'a positive' : 'a non-negative'} integer, got '${p}'`, { file, row: i + 1, field: fields[f]! });
       return value;
@@ -52,8 +58,9 @@ export async function readInteractions(file: string): Promise<Interactions> {
     users[i] = user!;
     items[i] = item!;
     timestamps[i] = time!;
+    ratings[i] = rating!;
   });
-  return { users, items, timestamps };
+  return { users, items, timestamps, ratings };
 }
 
 export interface LeaveOneOutOptions {

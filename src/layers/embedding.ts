@@ -33,9 +33,14 @@ export class Embedding extends Layer<EmbeddingConfig> {
     return ctx.embedding(this.scope(ctx), this.config.inputDim, this.config.outputDim, feature, this.initializer());
   }
 
+  /** Unpooled rows of a padded feature (a behaviour sequence): (batch, maxLength, outputDim). */
+  sequence(ctx: BuildContext, feature: string, maxLength: number): Sym {
+    return ctx.embedding(this.scope(ctx), this.config.inputDim, this.config.outputDim, feature, this.initializer(), maxLength);
+  }
+
   /** Rows for a multi-value feature pooled over its mask: (batch, outputDim). */
   pooled(ctx: BuildContext, feature: string, maxLength: number, pooling: 'mean' | 'sum'): Sym {
-    const rows = ctx.embedding(this.scope(ctx), this.config.inputDim, this.config.outputDim, feature, this.initializer(), maxLength);
+    const rows = this.sequence(ctx, feature, maxLength);
     const mask = ctx.mask(feature, maxLength);
     const summed = reduceSum(mul(rows, unsqueeze(mask, [2])), [1]);
     if (pooling === 'sum') return summed;

@@ -1,6 +1,7 @@
 /**
- * How a model sees the batch's features: one embedding per categorical or multi-value field
- * (multi-value pooled over its mask), numeric columns either as a dense block or, for
+ * How a model sees the batch's features: one embedding per categorical, multi-value or sequence
+ * field (multi-value pooled over its mask, a sequence mean-pooled from the table of the
+ * categorical feature whose ids it holds, unless a model attends over it with `sequence`), numeric columns either as a dense block or, for
  * factorization models, as fields whose vector is scaled by the value, and a first-order
  * (linear) term. Tables are named by feature and purpose, so models that share embeddings
  * (DeepFM's FM and deep parts) share them by asking for the same dimension and prefix.
@@ -13,9 +14,18 @@ import { Embedding } from '../layers/embedding.js';
 import type { Initializer } from '../engine/parameter-store.js';
 import { ConfigError } from '../errors.js';
 
-/** Names of every feature of a spec: categorical, multi-value, numeric. */
+/** Names of every feature of a spec: categorical, multi-value, sequence, numeric. */
 export function featureNames(spec: FeatureSpec): string[] {
-  return [...spec.categorical, ...spec.multiValue].map((f) => f.name).concat(spec.numeric);
+  return [...spec.categorical, ...spec.multiValue, ...(spec.sequence ?? [])].map((f) => f.name).concat(spec.numeric);
+}
+
+/** A behaviour sequence's embedding rows, (batch, maxLength, dim), and padding mask, (batch, maxLength). */
+export interface SequenceRows {
+  rows: Sym;
+  mask: Sym;
+  /** The categorical feature whose ids (and table) the sequence holds: the candidate. */
+  vocabularyOf: string;
+  maxLength: number;
 }
 
 export class FeatureInputs {
@@ -34,6 +44,7 @@ export class FeatureInputs {
       ...this.spec,
       categorical: this.spec.categorical.filter((f) => keep.has(f.name)),
       multiValue: this.spec.multiValue.filter((f) => keep.has(f.name)),
+      ...(this.spec.sequence ? { sequence: this.spec.sequence.filter((f) => keep.has(f.name)) } : {}),
       numeric: this.spec.numeric.filter((name) => keep.has(name)),
     };
     return new FeatureInputs(this.ctx, spec, this.initializer, this.batchNumeric);
@@ -45,12 +56,12 @@ export class FeatureInputs {
 
   /** Number of fields `fields()` returns. */
   fieldCount(numericAsFields: boolean): number {
-    return this.spec.categorical.length + this.spec.multiValue.length + (numericAsFields ? this.numericCount : 0);
+    return this.fieldNames(numericAsFields).length;
   }
 
   /** The names of the fields `fields()` returns, in its order. */
   fieldNames(numericAsFields: boolean): string[] {
-    return [...this.spec.categorical.map((f) => f.name), ...this.spec.multiValue.map((f) => f.name), ...(numericAsFields ? this.spec.numeric : [])];
+    return [...this.spec.categorical, ...this.spec.multiValue, ...this.sequences].map((f) => f.name).concat(numericAsFields ? this.spec.numeric : []);
   }
 
   /** One (batch, dim) vector per field, from tables `${prefix}/${feature}`. */
@@ -59,6 +70,7 @@ export class FeatureInputs {
       new Embedding({ name: `${prefix}/${feature}`, inputDim: rows, outputDim: dim, ...(this.initializer ? { initializer: this.initializer } : {}) });
     const out = this.spec.categorical.map((f) => table(f.name, f.cardinality).apply(this.ctx, f.name));
     for (const f of this.spec.multiValue) out.push(table(f.name, f.cardinality).pooled(this.ctx, f.name, f.maxLength, f.pooling));
+    for (const f of this.sequences) out.push(table(f.vocabularyOf, f.cardinality).pooled(this.ctx, f.name, f.maxLength, 'mean'));
     if (numericAsFields && this.numericCount > 0) {
       const dense = this.dense()!;
       const vectors = this.ctx.weight(`${prefix}/numeric`, [this.numericCount, dim], this.initializer ?? { kind: 'uniform', scale: 0.05 });
@@ -78,6 +90,25 @@ export class FeatureInputs {
       throw new ConfigError(`model.${configField}: '${feature}' is not a categorical feature; one of: ${names}`, { field: `model.${configField}` });
     }
     return new Embedding({ name: `${prefix}/${feature}`, inputDim: found.cardinality, outputDim: dim, ...(this.initializer ? { initializer: this.initializer } : {}) }).apply(this.ctx, feature);
+  }
+
+  /**
+   * The unpooled rows of sequence feature `feature` from table `${prefix}/${vocabularyOf}`, the
+   * table `field(vocabularyOf, ...)` reads: history and candidate are one table. `configField`
+   * is the model's config field naming the sequence.
+   */
+  sequence(feature: string, dim: number, prefix: string, configField: string): SequenceRows {
+    const found = this.sequences.find((f) => f.name === feature);
+    if (!found) {
+      const names = this.sequences.map((f) => f.name).join(', ') || '(none; add a feature with type: sequence)';
+      throw new ConfigError(`model.${configField}: '${feature}' is not a sequence feature; one of: ${names}`, { field: `model.${configField}` });
+    }
+    const table = new Embedding({ name: `${prefix}/${found.vocabularyOf}`, inputDim: found.cardinality, outputDim: dim, ...(this.initializer ? { initializer: this.initializer } : {}) });
+    return { rows: table.sequence(this.ctx, feature, found.maxLength), mask: this.ctx.mask(feature, found.maxLength), vocabularyOf: found.vocabularyOf, maxLength: found.maxLength };
+  }
+
+  private get sequences(): NonNullable<FeatureSpec['sequence']> {
+    return this.spec.sequence ?? [];
   }
 
   /** Fields stacked as (batch, F, dim). */

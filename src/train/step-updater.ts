@@ -17,6 +17,11 @@ export interface SharedTable {
   /** Over SharedArrayBuffers, so every thread updates the same numbers. */
   data: Float32Array;
   slots: Float32Array[];
+  /**
+   * Mini-batch aware L2 (DIN): each row's own coefficient (embeddingL2 / its id's training
+   * frequency), added to the gradient of the rows a step touches, replacing embeddingL2.
+   */
+  rowL2?: Float32Array;
 }
 
 /** One embedding lookup's step input: the ids it gathered, its padding mask and its row gradients. */
@@ -89,6 +94,16 @@ class TableGradients {
     this.count = kernels.accumulateRows(ids, mask ?? null, count, lo, hi, BUCKETS, this.dim, grad, this.slotOf, this.rows, this.grad, this.count);
   }
 
+  /** Add l2[row] · row to each touched row's gradient: the gradient of Σ_touched l2[row] ‖row‖² / 2. */
+  addRowL2(l2: Float32Array, data: Float32Array): void {
+    const { dim, grad } = this;
+    for (let s = 0; s < this.count; s++) {
+      const row = this.rows[s]!;
+      const c = l2[row]!;
+      for (let k = 0, p = row * dim, g = s * dim; k < dim; k++) grad[g + k] += c * data[p + k]!;
+    }
+  }
+
   squaredNorm(): number {
     let s = 0;
     const g = this.grad;
@@ -122,6 +137,8 @@ export class StepUpdater {
     for (const t of this.perTable) t.reset();
     const [lo, hi] = slice(BUCKETS, this.bounds, this.part);
     stages.forEach((stage, l) => this.perTable[stage.table]!.add(stage, counts[l]!, lo, hi));
+    // A loss term's gradient: it joins the rows' gradients before the norm that clipping reads.
+    this.layout.tables.forEach((table, i) => table.rowL2 && this.perTable[i]!.addRowL2(table.rowL2, table.data));
     if (!norm) return 0;
     let squared = 0;
     for (const t of this.perTable) squared += t.squaredNorm();
@@ -136,7 +153,7 @@ export class StepUpdater {
   apply(step: number, gradScale: number, denseGrads: readonly Float32Array[]): void {
     this.layout.tables.forEach((table, i) => {
       const g = this.perTable[i]!;
-      this.optimizer.update(table.data, g.rows, g.count, table.dim, g.grad, table.slots, step, this.layout.embeddingL2, gradScale);
+      this.optimizer.update(table.data, g.rows, g.count, table.dim, g.grad, table.slots, step, table.rowL2 ? 0 : this.layout.embeddingL2, gradScale);
     });
     this.layout.dense.forEach(({ data, slots, l2 }, i) => {
       const [start, end] = slice(data.length, this.bounds, this.part);

@@ -34,6 +34,8 @@ export const TrainConfigSchema = z
     l2: z.number().min(0).default(0),
     /** Coupled L2 on the embedding rows present in each batch. */
     embeddingL2: z.number().min(0).default(0),
+    /** Mini-batch aware L2 (DIN): embeddingL2 of each row scaled by 1 / its id's frequency in the training rows. */
+    miniBatchAwareL2: z.boolean().default(false),
     /** Clip the global gradient norm (dense + touched rows) to this value. */
     clipNorm: z.number().positive().optional(),
     seed: z.number().int().default(2026),

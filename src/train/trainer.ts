@@ -15,6 +15,7 @@ import { higherIsBetter, needsGroups } from '../metrics/index.js';
 import { Random } from '../util/random.js';
 import { BatchFeeder, lookupIds } from './batch-feeder.js';
 import { createOptimizer, type Optimizer } from './optimizers.js';
+import { frequencyScaledL2, idFrequencies } from './id-frequency.js';
 import { UpdatePool } from './update-pool.js';
 import { Predictor, type BatchSource } from './predict.js';
 import type { RankingModel } from './ranking-model.js';
@@ -153,7 +154,7 @@ export class Trainer {
       if (existsSync(join(checkpointDir, 'best.bin'))) best = new Map([...(await readTensorFile(join(checkpointDir, 'best.bin'))).tensors].map(([k, t]) => [k, t.data]));
     }
 
-    const pool = await this.updatePool(built.ctx.lookups, denseNames).ready();
+    const pool = await this.updatePool(built.ctx.lookups, denseNames, train).ready();
     const stepsPerEpoch = lists ? lists.stepsPerEpoch : Math.ceil(train.rows.length / batchSize);
     const better = (a: number, b: number) => (higherIsBetter(splitTaskMetric(watched!).metric) ? a > b + earlyStopping!.minDelta : a < b - earlyStopping!.minDelta);
 
@@ -218,12 +219,14 @@ export class Trainer {
   }
 
   /** Threads for the optimizer: every table a lookup reads and every dense weight, with their slots. */
-  private updatePool(lookups: readonly EmbeddingLookup[], denseNames: readonly string[]): UpdatePool {
+  private updatePool(lookups: readonly EmbeddingLookup[], denseNames: readonly string[], train: Split): UpdatePool {
     const params = this.model.params;
     const names = [...new Set(lookups.map((l) => l.table))];
+    const frequencies = this.config.miniBatchAwareL2 ? idFrequencies(train.source, train.rows, lookups, (name) => params.tables.get(name)!.rows) : undefined;
     const tables = names.map((name) => {
       const t = params.tables.get(name)!;
-      return { rows: t.rows, dim: t.dim, data: t.data, slots: this.slotsFor(name, t.data.length) };
+      const rowL2 = frequencies ? { rowL2: frequencyScaledL2(frequencies.get(name)!, this.config.embeddingL2) } : {};
+      return { rows: t.rows, dim: t.dim, data: t.data, slots: this.slotsFor(name, t.data.length), ...rowL2 };
     });
     const dense = denseNames.map((name) => {
       const p = params.dense.get(name)!;

@@ -1,0 +1,114 @@
+/**
+ * DIN on a hand-made batch: padding appended to the history changes no output bit, in the eval
+ * graph and in the exported (served) model; history and candidate read one table; the attention
+ * weights come back per candidate through Predictor.explain; DNN mean-pools the same history.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { FeatureSpec } from '../../src/data/batch.js';
+import { EncodedDataset } from '../../src/data/encoded-dataset.js';
+import { OnnxSession } from '../../src/engine/runtime.js';
+import { ParameterStore } from '../../src/engine/parameter-store.js';
+import { RankingModel } from '../../src/train/ranking-model.js';
+import { Predictor } from '../../src/train/predict.js';
+import { ConfigError } from '../../src/errors.js';
+
+const HEAD = { task: 'click', kind: 'binary' as const, offset: 0 };
+const ITEMS = 6;
+// Three rows: histories of 2, 0 and 3 items (most recent last), then each row's candidate.
+const HISTORIES = [[1, 4], [], [2, 3, 5]];
+const CANDIDATES = [3, 1, 4];
+
+function spec(maxLength: number): FeatureSpec {
+  return {
+    categorical: [{ name: 'user', cardinality: 4 }, { name: 'item', cardinality: ITEMS }],
+    multiValue: [],
+    sequence: [{ name: 'history', vocabularyOf: 'item', cardinality: ITEMS, maxLength }],
+    numeric: ['age'],
+    tasks: [{ name: 'click', kind: 'binary' }],
+  };
+}
+
+function dataset(maxLength: number): EncodedDataset {
+  const ids = new Int32Array(3 * maxLength);
+  const mask = new Float32Array(3 * maxLength);
+  HISTORIES.forEach((h, r) => h.forEach((id, k) => ((ids[r * maxLength + k] = id), (mask[r * maxLength + k] = 1))));
+  return new EncodedDataset({
+    spec: spec(maxLength),
+    numRows: 3,
+    categorical: new Map([['user', Int32Array.of(1, 2, 3)], ['item', Int32Array.from(CANDIDATES)]]),
+    multiValue: new Map([['history', { ids, mask, maxLength }]]),
+    dense: Float32Array.of(0.5, -1, 2),
+    labels: new Map([['click', Float32Array.of(1, 0, 1)]]),
+  });
+}
+
+const ROWS = Int32Array.of(0, 1, 2);
+
+async function served(model: RankingModel, data: EncodedDataset, maxLength: number): Promise<Float32Array> {
+  const session = await OnnxSession.create(model.exportOnnx(), { threads: 1 });
+  const [batch] = data.batches(ROWS, 3);
+  const ids = (values: ArrayLike<number>, shape: number[]) => ({ data: BigInt64Array.from(Array.from(values), (v) => BigInt(v)), shape });
+  const history = batch!.multiValue.get('history')!;
+  const out = await session.run({
+    user: ids(batch!.categorical.get('user')!, [3]),
+    item: ids(batch!.categorical.get('item')!, [3]),
+    history: ids(history.ids, [3, maxLength]),
+    history_mask: { data: history.mask, shape: [3, maxLength] },
+    dense: { data: batch!.dense, shape: [3, 1] },
+  });
+  await session.release();
+  return out.prediction as Float32Array;
+}
+
+for (const activation of ['dice', 'prelu'] as const) {
+  test(`DIN (${activation}): appending padding to the history changes no output bit (eval and served)`, async () => {
+    const config = RankingModel.parseModelSpec('din', { embeddingDim: 4, attentionUnits: [5], hiddenUnits: [6], activation, attentionActivation: activation });
+    const params = new ParameterStore(3);
+    const short = new RankingModel(spec(3), config, HEAD, params);
+    const long = new RankingModel(spec(7), config, HEAD, params);
+    const predict = async (model: RankingModel, maxLength: number) => {
+      const predictor = await Predictor.create(model, 1);
+      const { predictions } = await predictor.predict(dataset(maxLength), ROWS);
+      const attention = await predictor.explain(dataset(maxLength), ROWS, 'attention');
+      await predictor.release();
+      return { predictions, attention };
+    };
+    const a = await predict(short, 3);
+    const b = await predict(long, 7);
+    assert.deepEqual(Array.from(b.predictions), Array.from(a.predictions));
+    const servedShort = await served(short, dataset(3), 3);
+    assert.deepEqual(Array.from(await served(long, dataset(7), 7)), Array.from(servedShort));
+    servedShort.forEach((p, i) => assert.ok(Math.abs(p - a.predictions[i]!) < 1e-6, `served ${p} vs eval ${a.predictions[i]}`));
+
+    // One attention weight per history position; padded positions weigh exactly 0. Real ones agree
+    // to rounding only: ONNX Runtime may block a MatMul over 3 or 7 positions differently.
+    assert.deepEqual(a.attention.labels, ['history[0]', 'history[1]', 'history[2]']);
+    assert.equal(b.attention.labels.length, 7);
+    HISTORIES.forEach((h, r) => {
+      for (let k = 0; k < 7; k++) {
+        const w = b.attention.values[r * 7 + k]!;
+        if (k >= h.length) assert.equal(w, 0);
+        else assert.ok(Math.abs(w - a.attention.values[r * 3 + k]!) < 1e-6, `row ${r} position ${k}: ${w} vs ${a.attention.values[r * 3 + k]}`);
+      }
+    });
+  });
+}
+
+test('history and candidate share one embedding table, for DIN and for DNN (which mean-pools the history)', () => {
+  for (const type of ['din', 'dnn']) {
+    const model = new RankingModel(spec(3), RankingModel.parseModelSpec(type, { embeddingDim: 4, hiddenUnits: [6] }), HEAD, new ParameterStore(1));
+    const { built } = model.evalGraph();
+    assert.deepEqual([...model.params.tables.keys()].sort(), ['emb/item', 'emb/user'], type);
+    const tables = built.ctx.lookups.filter((l) => l.feature === 'item' || l.feature === 'history').map((l) => l.table);
+    assert.deepEqual(tables, ['emb/item', 'emb/item'], type);
+  }
+});
+
+test('DIN without a sequence feature, or naming a missing one, is a ConfigError naming model.history', () => {
+  const noSequence: FeatureSpec = { ...spec(3), sequence: [] };
+  const config = RankingModel.parseModelSpec('din', {});
+  assert.throws(() => new RankingModel(noSequence, config, HEAD).evalGraph(), (e: unknown) => e instanceof ConfigError && e.location.field === 'model.history' && /type: sequence/.test(e.message));
+  const named = RankingModel.parseModelSpec('din', { history: 'clicks' });
+  assert.throws(() => new RankingModel(spec(3), named, HEAD).evalGraph(), /model\.history: 'clicks' is not a sequence feature; one of: history/);
+});
