@@ -37,3 +37,6 @@ export class ConfigError extends DeeprankError {}
 
 /** A saved model, checkpoint or artifact that cannot be used. */
 export class ArtifactError extends DeeprankError {}
+
+/** A model bundle that is corrupt, tampered with or inconsistent with itself. */
+export class BundleError extends ArtifactError {}

@@ -6,6 +6,7 @@ import { evalCommand, predictCommand, trainCommand } from './commands.js';
 import { runDemo } from './demo.js';
 import { calibrateCommand } from './calibrate.js';
 import { benchModelsCommand } from './bench-models.js';
+import { bundleCreateCommand, bundleInspectCommand } from './bundle.js';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -85,6 +86,22 @@ program
   .action(async (options) => {
     await benchModelsCommand(options);
   });
+
+const bundle = program.command('bundle').description('package a model for serving as a verified bundle, or inspect one');
+bundle
+  .command('create')
+  .description('write a model directory as a bundle: model.onnx, weights, pipeline, calibration, utility policy, manifest with hashes')
+  .requiredOption('-m, --model <dir>', 'model directory')
+  .requiredOption('-o, --out <dir>', 'bundle directory (written atomically)')
+  .option('--utility <file>', 'utility policy (utility.yaml) to ship with the model')
+  .option('--archive <file>', 'also write the bundle as one .tar file')
+  .action(bundleCreateCommand);
+bundle
+  .command('inspect')
+  .description('verify a bundle (directory or archive) and print its manifest')
+  .argument('<path>', 'bundle directory or .tar archive')
+  .option('--json', 'print the manifest as JSON')
+  .action(bundleInspectCommand);
 
 try {
   await program.parseAsync();

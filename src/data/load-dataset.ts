@@ -23,6 +23,7 @@ import {
   type TableSourceInput,
 } from './data-config.js';
 import type { EncodedDataset } from './encoded-dataset.js';
+import { trainingDataFingerprint, type TrainingDataFingerprint } from './data-fingerprint.js';
 import { FeaturePipeline } from './feature-pipeline.js';
 import { seededSplit } from './split.js';
 import { readTable } from './table-reader.js';
@@ -39,6 +40,8 @@ export interface TrainingData {
   /** Absent when there is no validation file and no split fraction for it. */
   validation?: DatasetSplit;
   test?: DatasetSplit;
+  /** The files read and the rows of each part (absent for data not loaded from files). */
+  fingerprint?: TrainingDataFingerprint;
 }
 
 export interface LoadOptions {
@@ -97,11 +100,13 @@ export async function loadTrainingData(
   };
   const validation = part(validationTable, heldOutValidation);
   const test = part(testTable, heldOutTest);
+  const rows = { train: trainRows.length, ...(validation ? { validation: validation.rows.length } : {}), ...(test ? { test: test.rows.length } : {}) };
   return {
     pipeline,
     train: { source: trainSet, rows: trainRows },
     ...(validation ? { validation } : {}),
     ...(test ? { test } : {}),
+    fingerprint: await trainingDataFingerprint(data, baseDir, rows),
   };
 }
 

@@ -10,12 +10,13 @@
  * half-written model and a failed save leaves the previous model intact.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { FeatureSpec } from '../data/batch.js';
 import { ParameterStore } from '../engine/parameter-store.js';
 import { readTensorFile, writeTensorFile } from '../engine/tensor-file.js';
 import { ArtifactError } from '../errors.js';
+import { writeDirAtomic } from '../util/atomic-dir.js';
 import { RankingModel, type Head, type ModelSpec } from './ranking-model.js';
 
 export const MODEL_FORMAT = 'deeprank-model';
@@ -37,9 +38,7 @@ export interface ModelManifest {
 
 /** Write `model` (and whatever `extra` writes, e.g. the feature pipeline) to `dir` atomically. */
 export async function saveModel(dir: string, model: RankingModel, { training, extra }: { training?: Record<string, unknown>; extra?: (tempDir: string) => Promise<void> } = {}): Promise<void> {
-  const temp = join(dirname(dir), `.${basename(dir)}.${process.pid}.${Date.now()}.tmp`);
-  await mkdir(temp, { recursive: true });
-  try {
+  await writeDirAtomic(dir, async (temp) => {
     const manifest: ModelManifest = {
       format: MODEL_FORMAT,
       formatVersion: MODEL_FORMAT_VERSION,
@@ -55,14 +54,7 @@ export async function saveModel(dir: string, model: RankingModel, { training, ex
     await writeTensorFile(join(temp, 'weights.bin'), tensors);
     await writeFile(join(temp, 'model.onnx'), model.exportOnnx({ deeprank_model: model.model.type, deeprank_task: model.heads.map((h) => h.task).join(',') }));
     await extra?.(temp);
-    const old = existsSync(dir) ? `${temp}.old` : undefined;
-    if (old) await rename(dir, old);
-    await rename(temp, dir);
-    if (old) await rm(old, { recursive: true, force: true });
-  } catch (error) {
-    await rm(temp, { recursive: true, force: true });
-    throw error;
-  }
+  });
 }
 
 export async function loadModel(dir: string): Promise<{ model: RankingModel; manifest: ModelManifest }> {

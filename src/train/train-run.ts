@@ -70,7 +70,7 @@ export async function trainOnData(data: TrainingData, config: Pick<RunConfig, 'm
   const test = data.test ? await trainer.evaluate(data.test) : undefined;
   if (options.outDir) {
     await saveModel(options.outDir, model, {
-      training: { config: trainConfig, history: result.history, bestEpoch: result.bestEpoch, validation: result.best, ...(test ? { test } : {}) },
+      training: { config: trainConfig, history: result.history, bestEpoch: result.bestEpoch, validation: result.best, ...(test ? { test } : {}), ...(data.fingerprint ? { data: data.fingerprint } : {}) },
       extra: (dir) => data.pipeline.save(dir),
     });
     await rm(checkpointDir!, { recursive: true, force: true });
