@@ -1,5 +1,5 @@
 /** deeprank: deep ranking models for recommender systems, trained and served with ONNX Runtime. */
-export { DeeprankError, DataError, ConfigError, ArtifactError } from './errors.js';
+export { DeeprankError, DataError, ConfigError, ArtifactError, BundleError } from './errors.js';
 export type { Batch, FeatureSpec, MultiValueBatch } from './data/batch.js';
 export { paddedFeatures } from './data/batch.js';
 export { FeaturePipeline } from './data/feature-pipeline.js';
@@ -61,6 +61,11 @@ export { TrainConfigSchema } from './train/train-config.js';
 export { FeatureDropout } from './train/feature-dropout.js';
 export { Predictor, type ExplanationValues } from './train/predict.js';
 export { saveModel, loadModel } from './train/model-artifact.js';
+export { createBundle, type CreateBundleOptions } from './bundle/create-bundle.js';
+export { loadBundle, REQUIRED_BUNDLE_FILES, type Bundle } from './bundle/load-bundle.js';
+export { BUNDLE_FORMAT, BUNDLE_VERSION, MANIFEST_FILE, type BundleManifest, type BundleFeature, type OnnxValueInfo } from './bundle/bundle-manifest.js';
+export { writeTar, readTar, type ArchiveEntry } from './bundle/tar-archive.js';
+export type { TrainingDataFingerprint, DataFileFingerprint } from './data/data-fingerprint.js';
 export { parseRunConfig, readRunConfig } from './train/run-config.js';
 export { trainFromConfig } from './train/train-run.js';
 export { evaluateRetrieval, embedRows, retrieveTopK, retrievalRecall, firstRowPerId, type Vectors, type RetrievalEvaluation } from './train/retrieval.js';

@@ -19,6 +19,8 @@ export interface OnnxGraphSummary {
   outputs: string[];
   /** Embedding tables the graph gathers from by a feature's ids: feature input -> table rows. */
   gatherRows: { feature: string; table: string; rows: number }[];
+  /** The model's metadata properties (deeprank_model, deeprank_task, ...). */
+  metadata: Map<string, string>;
 }
 
 /** Inputs, outputs and embedding-table gathers of a serialized ONNX model. */
@@ -45,7 +47,8 @@ export function summarizeOnnx(bytes: Uint8Array, file: string): OnnxGraphSummary
   const gatherRows = (graph.node ?? [])
     .filter((n) => n.opType === 'Gather' && inputNames.has(n.input?.[1] ?? '') && initializerDims.has(n.input?.[0] ?? ''))
     .map((n) => ({ feature: n.input![1]!, table: n.input![0]!, rows: initializerDims.get(n.input![0]!)![0]! }));
-  return { inputs, outputs: (graph.output ?? []).map((o) => o.name ?? ''), gatherRows };
+  const metadata = new Map((model.metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? '']));
+  return { inputs, outputs: (graph.output ?? []).map((o) => o.name ?? ''), gatherRows, metadata };
 }
 
 /** The serving inputs a pipeline with `spec` produces, as the exported graph declares them. */
@@ -93,6 +96,15 @@ export function checkOnnxAgainstSpec(graph: OnnxGraphSummary, spec: FeatureSpec,
   const outputs = heads.length > 1 ? ['prediction', ...heads.map((h) => predictionOutput(h.task))] : ['prediction'];
   for (const output of outputs) {
     if (!graph.outputs.includes(output)) throw new BundleError(`model.onnx has no output '${output}' (outputs: ${graph.outputs.join(', ')})`, { file: 'model.onnx', field: output });
+  }
+}
+
+/** The served graph must be an export of the model model.json describes: same type, same task heads. */
+export function checkOnnxIdentity(graph: OnnxGraphSummary, modelType: string, heads: readonly Head[]): void {
+  const served = { model: graph.metadata.get('deeprank_model'), tasks: graph.metadata.get('deeprank_task') };
+  const saved = { model: modelType, tasks: heads.map((h) => h.task).join(',') };
+  if (served.model !== saved.model || served.tasks !== saved.tasks) {
+    throw new BundleError(`model.onnx is an export of a ${served.model ?? 'unknown'} model with tasks '${served.tasks ?? ''}', but model.json describes a ${saved.model} model with tasks '${saved.tasks}'`, { file: 'model.onnx', field: 'metadata' });
   }
 }
 

@@ -20,7 +20,7 @@ import { join, resolve } from 'node:path';
 import { CALIBRATION_FILE, loadCalibration } from '../calibration/calibration-file.js';
 import { STATS_FILE, SCHEMA_FILE, VOCAB_FILE } from '../data/feature-pipeline.js';
 import { BundleError } from '../errors.js';
-import { loadModel } from '../train/model-artifact.js';
+import { loadModel, servingOnnx } from '../train/model-artifact.js';
 import { writeDirAtomic } from '../util/atomic-dir.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { contentHash } from '../util/content-hash.js';
@@ -50,7 +50,7 @@ export async function createBundle(modelDir: string, outDir: string, options: Cr
   const calibration = await loadCalibration(modelDir);
 
   const files = new Map<string, Uint8Array>();
-  files.set('model.onnx', model.exportOnnx({ deeprank_model: model.model.type, deeprank_task: heads.map((h) => h.task).join(','), deeprank_bundle_version: String(BUNDLE_VERSION) }));
+  files.set('model.onnx', servingOnnx(model, { deeprank_bundle_version: String(BUNDLE_VERSION) }));
   for (const name of ['model.json', 'weights.bin', SCHEMA_FILE, VOCAB_FILE, STATS_FILE]) {
     try {
       files.set(name, await readFile(join(modelDir, name)));

@@ -16,7 +16,7 @@ import { loadModel, type ModelManifest } from '../train/model-artifact.js';
 import type { Head, RankingModel } from '../train/ranking-model.js';
 import { contentHash } from '../util/content-hash.js';
 import { readUtilityPolicy, type UtilityPolicy } from '../utility/utility-policy.js';
-import { checkModelSpecAgainstPipeline, checkOnnxAgainstSpec, checkTasks, summarizeOnnx } from './bundle-compatibility.js';
+import { checkModelSpecAgainstPipeline, checkOnnxAgainstSpec, checkOnnxIdentity, checkTasks, summarizeOnnx } from './bundle-compatibility.js';
 import { MANIFEST_FILE, parseManifest, UTILITY_FILE, type BundleManifest, type OnnxValueInfo } from './bundle-manifest.js';
 import { readTar } from './tar-archive.js';
 
@@ -117,6 +117,7 @@ export async function loadBundle(path: string): Promise<Bundle> {
     const onnx = files.get('model.onnx')!;
     const graph = summarizeOnnx(onnx, 'model.onnx');
     const heads = [...model.heads];
+    checkOnnxIdentity(graph, model.model.type, heads);
     checkOnnxAgainstSpec(graph, pipeline.spec(), heads);
     checkModelSpecAgainstPipeline(model.spec, pipeline.spec());
     const calibration = await loadCalibration(unpacked);

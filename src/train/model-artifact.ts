@@ -36,6 +36,11 @@ export interface ModelManifest {
   training?: Record<string, unknown>;
 }
 
+/** model.onnx: the serving graph, with the model type and its tasks as metadata so a loader can tell whose export it is. */
+export function servingOnnx(model: RankingModel, metadata: Record<string, string> = {}): Uint8Array {
+  return model.exportOnnx({ deeprank_model: model.model.type, deeprank_task: model.heads.map((h) => h.task).join(','), ...metadata });
+}
+
 /** Write `model` (and whatever `extra` writes, e.g. the feature pipeline) to `dir` atomically. */
 export async function saveModel(dir: string, model: RankingModel, { training, extra }: { training?: Record<string, unknown>; extra?: (tempDir: string) => Promise<void> } = {}): Promise<void> {
   await writeDirAtomic(dir, async (temp) => {
@@ -52,7 +57,7 @@ export async function saveModel(dir: string, model: RankingModel, { training, ex
     await writeFile(join(temp, 'model.json'), JSON.stringify(manifest, null, 2) + '\n');
     const tensors = new Map([...model.params.allTensors()].map(([name, t]) => [`${t.kind}:${name}`, t]));
     await writeTensorFile(join(temp, 'weights.bin'), tensors);
-    await writeFile(join(temp, 'model.onnx'), model.exportOnnx({ deeprank_model: model.model.type, deeprank_task: model.heads.map((h) => h.task).join(',') }));
+    await writeFile(join(temp, 'model.onnx'), servingOnnx(model));
     await extra?.(temp);
   });
 }
