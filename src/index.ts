@@ -42,6 +42,7 @@ export { PReLU } from './layers/prelu.js';
 export { Dice } from './layers/dice.js';
 export { ParametricActivationTower, PARAMETRIC_ACTIVATIONS, type ParametricActivation } from './layers/parametric-activation-tower.js';
 export { LocalActivationUnit } from './layers/local-activation-unit.js';
+export { nextBehaviourLoss } from './losses/next-behaviour-loss.js';
 export { GRU, GRU_VARIANTS, type GRUConfig, type GruVariant } from './layers/gru.js';
 export { inBatchSoftmaxLoss } from './losses/in-batch-softmax.js';
 

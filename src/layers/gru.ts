@@ -14,7 +14,7 @@
  * h = [tanh(1)/2, tanh(1)/2, tanh(1)/4 + tanh(2)/2] = [0.3808, 0.3808, 0.6724].
  */
 import type { Sym } from '../engine/graph.js';
-import { add, concat, matmul, mul, sigmoid, slice, squeeze, sub, tanh, unsqueeze, zerosLike } from '../engine/ops.js';
+import { add, concat, matmul, mul, sigmoid, slice, sub, tanh, unsqueeze } from '../engine/ops.js';
 import { ConfigError } from '../errors.js';
 import type { BuildContext } from './build-context.js';
 import { check, Layer, type LayerConfig } from './layer.js';
@@ -60,28 +60,28 @@ export class GRU extends Layer<GRUConfig> {
     const kernel = ctx.weight(`${name}/kernel`, [inputDim, 3 * h], { kind: 'glorotUniform' });
     const recurrent = ctx.weight(`${name}/recurrent_kernel`, [h, 3 * h], { kind: 'glorotUniform' });
     const bias = ctx.weight(`${name}/bias`, [3 * h], { kind: 'zeros' }, 0);
-    // The input projections of all steps in one product; columns are [update | reset | candidate].
-    const projected = matmul(x, kernel);
+    // Everything that does not depend on the state is computed for all steps at once, and each
+    // step stays (batch, 1, ·): the unrolled graph has as few nodes per step as the recurrence needs.
+    // Columns of the kernels are [update | reset | candidate]; (a_t i_t) W = a_t (i_t W).
+    const product = matmul(x, kernel);
+    const projected = add(this.variant === 'aigru' ? mul(product, unsqueeze(attention!, [2])) : product, bias);
+    const gateInputs = slice(projected, 2, 0, 2 * h);
+    const candidateInputs = slice(projected, 2, 2 * h, 3 * h);
+    const gateRecurrent = slice(recurrent, 1, 0, 2 * h);
+    const candidateRecurrent = slice(recurrent, 1, 2 * h, 3 * h);
+    const scale = unsqueeze(this.variant === 'augru' || this.variant === 'agru' ? mul(mask, attention!) : mask, [2]);
     const states: Sym[] = [];
-    let state = zerosLike(slice(step(projected, 0), 1, 0, h));
+    let state: Sym | undefined;
     for (let t = 0; t < length; t++) {
-      const m = slice(mask, 1, t, t + 1);
-      const a = attention && slice(attention, 1, t, t + 1);
-      let input = step(projected, t);
-      if (this.variant === 'aigru') input = mul(input, a!);
-      input = add(input, bias);
-      const hidden = matmul(state, recurrent);
-      const gates = sigmoid(add(slice(input, 1, 0, 2 * h), slice(hidden, 1, 0, 2 * h)));
-      const candidate = tanh(add(slice(input, 1, 2 * h, 3 * h), mul(slice(gates, 1, h, 2 * h), slice(hidden, 1, 2 * h, 3 * h))));
-      const update = this.variant === 'agru' ? mul(a!, m) : mul(this.variant === 'augru' ? mul(slice(gates, 1, 0, h), a!) : slice(gates, 1, 0, h), m);
-      state = add(state, mul(update, sub(candidate, state)));
-      states.push(unsqueeze(state, [1]));
+      const at = (x: Sym) => slice(x, 1, t, t + 1);
+      // h_0 = 0: the first step has no recurrent term.
+      const gates = sigmoid(state ? add(at(gateInputs), matmul(state, gateRecurrent)) : at(gateInputs));
+      const reset = slice(gates, 2, h, 2 * h);
+      const candidate = tanh(state ? add(at(candidateInputs), mul(reset, matmul(state, candidateRecurrent))) : at(candidateInputs));
+      const update = this.variant === 'agru' ? at(scale) : mul(slice(gates, 2, 0, h), at(scale));
+      state = state ? add(state, mul(update, sub(candidate, state))) : mul(update, candidate);
+      states.push(state);
     }
     return concat(states, 1);
   }
-}
-
-/** Step t of a (batch, L, n) sequence: (batch, n). */
-function step(x: Sym, t: number): Sym {
-  return squeeze(slice(x, 1, t, t + 1), [1]);
 }

@@ -4,7 +4,7 @@
  *   a_t = softmax_t(h_t W e_c) over the real steps,             (attention to the candidate)
  *   h'_1..h'_L = AUGRU(h_1..h_L; a)                             (interest evolution),
  *   ŷ = w·MLP([e_other…; e_c; h'_L]) + b,
- *   L = L_head + α L_aux,   L_aux = −mean_t [log σ(h_t·e_{t+1}) + log(1 − σ(h_t·ê_{t+1}))],
+ *   L = L_head + α L_aux,   L_aux = −mean_t [log σ(h_t·e_{t+1}) + log(1 − σ(h_t·ê_{t+1}))]  (next-behaviour-loss.ts),
  * where e_1..e_L embed the behaviour sequence (oldest first) and e_c the candidate from the same
  * table, ê_{t+1} is the embedding of a random item sampled for position t+1, and the mean runs
  * over the steps where both t and t+1 are real behaviours. The auxiliary loss makes each h_t an
@@ -15,13 +15,12 @@
  */
 import { z } from 'zod';
 import type { Sym } from '../engine/graph.js';
-import { add, concat, mul, reduceSum, sigmoidCrossEntropy, slice, softmax, squeeze, unsqueeze, where, greater } from '../engine/ops.js';
-import type { BuildContext } from '../layers/build-context.js';
+import { concat, greater, mul, reduceSum, slice, softmax, squeeze, unsqueeze, where } from '../engine/ops.js';
 import { ConfigError } from '../errors.js';
 import { Dense } from '../layers/dense.js';
 import { GRU, GRU_VARIANTS } from '../layers/gru.js';
 import { PARAMETRIC_ACTIVATIONS, ParametricActivationTower } from '../layers/parametric-activation-tower.js';
-import { maskedMean } from '../train/multi-task-loss.js';
+import { nextBehaviourLoss } from '../losses/next-behaviour-loss.js';
 import { historyFeature } from './din.js';
 import { featureNames } from './feature-inputs.js';
 import { defineModel, embeddingOptions, logit } from './model-definition.js';
@@ -61,7 +60,7 @@ export const dien = defineModel({
     const tower = new ParametricActivationTower({ name: 'mlp', hiddenUnits: config.hiddenUnits, activation: config.activation, dropoutRate: config.dropout });
     const auxiliary =
       ctx.training && config.auxiliaryWeight > 0
-        ? { auxiliaryLoss: mul(nextBehaviourLoss(ctx, interests, sequence.rows, inputs.sequenceNegatives(history, dim, 'emb', 'history'), sequence.mask), ctx.graph.scalar(config.auxiliaryWeight)) }
+        ? { auxiliaryLoss: mul(nextBehaviourLoss(interests, sequence.rows, inputs.sequenceNegatives(history, dim, 'emb', 'history'), sequence.mask), ctx.graph.scalar(config.auxiliaryWeight)) }
         : {};
     return {
       logit: logit(ctx, tower.apply(ctx, concat(parts, 1))),
@@ -77,14 +76,4 @@ function maskedSoftmax(scores: Sym, mask: Sym): Sym {
   const g = scores.graph;
   // exp(-1e9 - max) is exactly 0 in float32 and float64: padded positions drop out of the normaliser.
   return mul(softmax(where(greater(mask, g.scalar(0)), scores, g.scalar(-1e9)), -1), mask);
-}
-
-/** L_aux: h_t should score the next behaviour e_{t+1} above the sampled ê_{t+1}, over steps where both are real. */
-function nextBehaviourLoss(ctx: BuildContext, states: Sym, rows: Sym, negatives: Sym, mask: Sym): Sym {
-  const g = ctx.graph;
-  const length = rows.shape[1] as number;
-  const before = slice(states, 1, 0, length - 1);
-  const score = (items: Sym) => reduceSum(mul(before, slice(items, 1, 1, length)), [2]);
-  const perStep = add(sigmoidCrossEntropy(score(rows), g.scalar(1)), sigmoidCrossEntropy(score(negatives), g.scalar(0)));
-  return maskedMean(perStep, mul(slice(mask, 1, 0, length - 1), slice(mask, 1, 1, length)));
 }
