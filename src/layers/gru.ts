@@ -14,7 +14,7 @@
  * h = [tanh(1)/2, tanh(1)/2, tanh(1)/4 + tanh(2)/2] = [0.3808, 0.3808, 0.6724].
  */
 import type { Sym } from '../engine/graph.js';
-import { add, concat, matmul, mul, sigmoid, slice, sub, tanh, unsqueeze } from '../engine/ops.js';
+import { add, concat, matmul, mul, sigmoid, split, sub, tanh, unsqueeze } from '../engine/ops.js';
 import { ConfigError } from '../errors.js';
 import type { BuildContext } from './build-context.js';
 import { check, Layer, type LayerConfig } from './layer.js';
@@ -65,21 +65,20 @@ export class GRU extends Layer<GRUConfig> {
     // Columns of the kernels are [update | reset | candidate]; (a_t i_t) W = a_t (i_t W).
     const product = matmul(x, kernel);
     const projected = add(this.variant === 'aigru' ? mul(product, unsqueeze(attention!, [2])) : product, bias);
-    const gateInputs = slice(projected, 2, 0, 2 * h);
-    const candidateInputs = slice(projected, 2, 2 * h, 3 * h);
-    const gateRecurrent = slice(recurrent, 1, 0, 2 * h);
-    const candidateRecurrent = slice(recurrent, 1, 2 * h, 3 * h);
-    const scale = unsqueeze(this.variant === 'augru' || this.variant === 'agru' ? mul(mask, attention!) : mask, [2]);
+    // Each step's pieces come from one Split: its gradient is one Concat, not a full-size Pad per step.
+    const [gateParts, candidateParts] = split(projected, 2, [2 * h, h]);
+    const gateInputs = split(gateParts!, 1);
+    const candidateInputs = split(candidateParts!, 1);
+    const [gateRecurrent, candidateRecurrent] = split(recurrent, 1, [2 * h, h]);
+    const scale = split(unsqueeze(this.variant === 'augru' || this.variant === 'agru' ? mul(mask, attention!) : mask, [2]), 1);
     const states: Sym[] = [];
     let state: Sym | undefined;
     for (let t = 0; t < length; t++) {
-      const at = (x: Sym) => slice(x, 1, t, t + 1);
       // h_0 = 0: the first step has no recurrent term.
-      const gates = sigmoid(state ? add(at(gateInputs), matmul(state, gateRecurrent)) : at(gateInputs));
-      const reset = slice(gates, 2, h, 2 * h);
-      const candidate = tanh(state ? add(at(candidateInputs), mul(reset, matmul(state, candidateRecurrent))) : at(candidateInputs));
-      const update = this.variant === 'agru' ? at(scale) : mul(slice(gates, 2, 0, h), at(scale));
-      state = state ? add(state, mul(update, sub(candidate, state))) : mul(update, candidate);
+      const [update, reset] = split(sigmoid(state ? add(gateInputs[t]!, matmul(state, gateRecurrent!)) : gateInputs[t]!), 2, [h, h]);
+      const candidate = tanh(state ? add(candidateInputs[t]!, mul(reset!, matmul(state, candidateRecurrent!))) : candidateInputs[t]!);
+      const gate = this.variant === 'agru' ? scale[t]! : mul(update!, scale[t]!);
+      state = state ? add(state, mul(gate, sub(candidate, state))) : mul(gate, candidate);
       states.push(state);
     }
     return concat(states, 1);

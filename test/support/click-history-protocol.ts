@@ -53,11 +53,11 @@ export async function loadClickHistory(): Promise<ClickHistoryData> {
   return { dataset, train: data.train, test: data.test, groups };
 }
 
-/** Train `type` with TRAIN's settings (and `train` overrides) at `seed`; its test AUC and gAUC. */
-export async function trainAndScore(type: string, config: Record<string, unknown>, seed: number, { dataset, train, test, groups }: ClickHistoryData, overrides: Record<string, unknown> = {}): Promise<Scores> {
+/** Train `type` with TRAIN's settings at `seed`; its test AUC and gAUC. */
+export async function trainAndScore(type: string, config: Record<string, unknown>, seed: number, { dataset, train, test, groups }: ClickHistoryData): Promise<Scores> {
   const started = performance.now();
   const model = new RankingModel(dataset.spec, RankingModel.parseModelSpec(type, config), { task: 'click', kind: 'binary', offset: 0 }, undefined, seed);
-  await new Trainer(model, TrainConfigSchema.parse({ ...TRAIN, ...overrides, seed })).fit({ source: dataset, rows: train });
+  await new Trainer(model, TrainConfigSchema.parse({ ...TRAIN, seed })).fit({ source: dataset, rows: train });
   const predictor = await Predictor.create(model, 1);
   const { predictions, labels } = await predictor.predict(dataset, test, { task: 'click' });
   await predictor.release();
