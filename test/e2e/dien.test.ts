@@ -11,7 +11,12 @@ import { loadClickHistory, SEEDS, SETTINGS, SHARED_MODEL, trainAndScore } from '
 import { realDataSkip } from '../support/real-data.js';
 
 const skip = realDataSkip('ml-100k/u.data');
-const MARGIN = { auc: 0, gauc: 0 };
+/**
+ * With these settings DIEN (AUGRU) led by 0.0023 / 0.0051 test AUC and 0.0047 / 0.0092 gAUC at
+ * seeds 2026 / 7 (mean +0.0037 / +0.0069); on the mean, AIGRU led by +0.0017 / +0.0053 and AGRU
+ * by +0.0031 / +0.0051.
+ */
+const MARGIN = { auc: 0.002, gauc: 0.004 };
 
 test('MovieLens 100K clicks with history: DIEN beats DNN with a mean-pooled history on test AUC and gAUC', { skip, timeout: 300_000 }, async () => {
   const started = performance.now();
@@ -30,6 +35,6 @@ test('MovieLens 100K clicks with history: DIEN beats DNN with a mean-pooled hist
   const { dnn, dien } = mean;
   console.log(`mean over seeds ${SEEDS.join(', ')}: dnn auc ${dnn.auc.toFixed(4)} gauc ${dnn.gauc.toFixed(4)}; dien auc ${dien.auc.toFixed(4)} gauc ${dien.gauc.toFixed(4)}`);
   console.log(`dien - dnn: auc ${(dien.auc - dnn.auc).toFixed(4)}, gauc ${(dien.gauc - dnn.gauc).toFixed(4)}; total ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  assert.ok(dien.auc > dnn.auc + MARGIN.auc, `DIEN mean auc ${dien.auc.toFixed(4)} <= DNN ${dnn.auc.toFixed(4)} + ${MARGIN.auc}`);
-  assert.ok(dien.gauc > dnn.gauc + MARGIN.gauc, `DIEN mean gauc ${dien.gauc.toFixed(4)} <= DNN ${dnn.gauc.toFixed(4)} + ${MARGIN.gauc}`);
+  assert.ok(dien.auc >= dnn.auc + MARGIN.auc, `DIEN mean auc ${dien.auc.toFixed(4)} < DNN ${dnn.auc.toFixed(4)} + ${MARGIN.auc}`);
+  assert.ok(dien.gauc >= dnn.gauc + MARGIN.gauc, `DIEN mean gauc ${dien.gauc.toFixed(4)} < DNN ${dnn.gauc.toFixed(4)} + ${MARGIN.gauc}`);
 });
