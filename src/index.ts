@@ -42,6 +42,8 @@ export { PReLU } from './layers/prelu.js';
 export { Dice } from './layers/dice.js';
 export { ParametricActivationTower, PARAMETRIC_ACTIVATIONS, type ParametricActivation } from './layers/parametric-activation-tower.js';
 export { LocalActivationUnit } from './layers/local-activation-unit.js';
+export { nextBehaviourLoss } from './losses/next-behaviour-loss.js';
+export { GRU, GRU_VARIANTS, type GRUConfig, type GruVariant } from './layers/gru.js';
 export { inBatchSoftmaxLoss } from './losses/in-batch-softmax.js';
 
 export { MODEL_TYPES, modelDefinition } from './models/registry.js';
@@ -71,6 +73,7 @@ export { trainFromConfig } from './train/train-run.js';
 export { evaluateRetrieval, embedRows, retrieveTopK, retrievalRecall, firstRowPerId, type Vectors, type RetrievalEvaluation } from './train/retrieval.js';
 export { DenseWeightTrainer } from './train/dense-weight-trainer.js';
 export { idFrequencies, frequencyScaledL2 } from './train/id-frequency.js';
+export { withSampledNegatives } from './train/sampled-negatives.js';
 export { warmStart, copyParameters, type WarmStartResult } from './train/pretrain.js';
 
 export * from './metrics/index.js';

@@ -468,6 +468,27 @@ const EyeLike: OpDef = {
  * The k largest entries along the last axis, in descending order, and their int64 indices (ONNX
  * TopK, which breaks ties by the lower index). Forward only: retrieval, not training.
  */
+/**
+ * x cut along `axis` into consecutive pieces of `sizes`. Its gradient is one Concat of the pieces'
+ * gradients, where a Slice per piece would pad each piece's gradient to the full size and add
+ * them all: quadratic in the piece count for an unrolled recurrence.
+ */
+const Split: OpDef = {
+  name: 'Split',
+  infer: ([x], attrs) => {
+    const axis = attrs.axis as number;
+    const sizes = attrs.sizes as readonly number[];
+    const total = sizes.reduce((a, b) => a + b, 0);
+    if (x!.shape[axis] !== total || sizes.some((n) => !Number.isInteger(n) || n <= 0)) {
+      throw new ConfigError(`Split: sizes [${sizes}] must be positive and add up to axis ${axis} of [${x!.shape}]`);
+    }
+    return sizes.map((n) => ({ shape: x!.shape.map((d, i) => (i === axis ? n : d)), dtype: x!.dtype }));
+  },
+  emit: (e, node) =>
+    e.node('Split', [e.name(node.inputs[0]!), e.int64(node.attrs.sizes as readonly number[])], node.outputs.map((s) => e.name(s)), { axis: node.attrs.axis as number }),
+  vjp: ({ attrs, outputs }, grads) => [concat(grads.map((g, i) => g ?? zerosLike(outputs[i]!)), attrs.axis as number)],
+};
+
 const TopK: OpDef = {
   name: 'TopK',
   infer: ([x], attrs) => {
@@ -522,6 +543,12 @@ export const sigmoidCrossEntropy = (logits: Sym, labels: Sym) => logits.graph.ap
 export const softmaxCrossEntropy = (logits: Sym, labels: Sym) => logits.graph.apply1(SoftmaxCrossEntropy, [logits, labels]);
 export const eyeLike = (x: Sym) => x.graph.apply1(EyeLike, [x]);
 /** The k largest entries of each row (last axis) and their indices, best first. */
+/** x cut along `axis` into consecutive pieces of `sizes` (default: pieces of 1). */
+export function split(x: Sym, axis: number, sizes?: readonly number[]): Sym[] {
+  const a = normAxis(axis, x.rank, 'Split');
+  return x.graph.apply(Split, [x], { axis: a, sizes: sizes ?? range(x.shape[a] as number).map(() => 1) });
+}
+
 export function topK(x: Sym, k: number): { values: Sym; indices: Sym } {
   const [values, indices] = x.graph.apply(TopK, [x], { k });
   return { values: values!, indices: indices! };

@@ -22,6 +22,8 @@ export interface EmbeddingLookup {
   feature: string;
   /** Padded length for multi-value features, absent for single ids. */
   maxLength?: number;
+  /** Ids the trainer samples (sampled-negatives.ts) at the real positions of this sequence, instead of reading `feature` from the data. */
+  negativesOf?: string;
 }
 
 export interface DropoutInput {
@@ -98,6 +100,20 @@ export class BuildContext {
     const input = `rows/${table}/${feature}`;
     if (!this.lookups.some((l) => l.input === input)) this.lookups.push({ input, table, feature, ...(maxLength === undefined ? {} : { maxLength }) });
     return this.graph.input(input, [...idShape, dim]);
+  }
+
+  /**
+   * Training only: rows of random ids of `table` (not 0) at each real position of sequence
+   * `feature`, (batch, maxLength, dim), for a loss that contrasts behaviours with random ones.
+   * They are rows of the table like any lookup's, so their gradients update it.
+   */
+  negativeEmbedding(table: string, rows: number, dim: number, feature: string, init: Initializer, maxLength: number): Sym {
+    if (!this.training) throw new Error(`negative samples of '${feature}' exist only in the training graph`);
+    this.params.table(table, rows, dim, init);
+    const sampled = `${feature}#negatives`;
+    const input = `rows/${table}/${sampled}`;
+    if (!this.lookups.some((l) => l.input === input)) this.lookups.push({ input, table, feature: sampled, maxLength, negativesOf: feature });
+    return this.graph.input(input, [BATCH, maxLength, dim]);
   }
 
   /** The int64 ids of a categorical feature, [batch], as in-graph indices (the exported model's id inputs). */

@@ -38,6 +38,11 @@ export class Embedding extends Layer<EmbeddingConfig> {
     return ctx.embedding(this.scope(ctx), this.config.inputDim, this.config.outputDim, feature, this.initializer(), maxLength);
   }
 
+  /** Training only: rows of random ids at the real positions of sequence `feature` (BuildContext.negativeEmbedding). */
+  negatives(ctx: BuildContext, feature: string, maxLength: number): Sym {
+    return ctx.negativeEmbedding(this.scope(ctx), this.config.inputDim, this.config.outputDim, feature, this.initializer(), maxLength);
+  }
+
   /** Rows for a multi-value feature pooled over its mask: (batch, outputDim). */
   pooled(ctx: BuildContext, feature: string, maxLength: number, pooling: 'mean' | 'sum'): Sym {
     const rows = this.sequence(ctx, feature, maxLength);

@@ -98,13 +98,27 @@ export class FeatureInputs {
    * is the model's config field naming the sequence.
    */
   sequence(feature: string, dim: number, prefix: string, configField: string): SequenceRows {
+    const { found, table } = this.sequenceTable(feature, dim, prefix, configField);
+    return { rows: table.sequence(this.ctx, feature, found.maxLength), mask: this.ctx.mask(feature, found.maxLength), vocabularyOf: found.vocabularyOf, maxLength: found.maxLength };
+  }
+
+  /**
+   * Training only: rows of random ids of the table `sequence(feature, ...)` reads, at each real
+   * position of the sequence, (batch, maxLength, dim): negatives for an auxiliary loss (DIEN).
+   */
+  sequenceNegatives(feature: string, dim: number, prefix: string, configField: string): Sym {
+    const { found, table } = this.sequenceTable(feature, dim, prefix, configField);
+    return table.negatives(this.ctx, feature, found.maxLength);
+  }
+
+  private sequenceTable(feature: string, dim: number, prefix: string, configField: string): { found: NonNullable<FeatureSpec['sequence']>[number]; table: Embedding } {
     const found = this.sequences.find((f) => f.name === feature);
     if (!found) {
       const names = this.sequences.map((f) => f.name).join(', ') || '(none; add a feature with type: sequence)';
       throw new ConfigError(`model.${configField}: '${feature}' is not a sequence feature; one of: ${names}`, { field: `model.${configField}` });
     }
     const table = new Embedding({ name: `${prefix}/${found.vocabularyOf}`, inputDim: found.cardinality, outputDim: dim, ...(this.initializer ? { initializer: this.initializer } : {}) });
-    return { rows: table.sequence(this.ctx, feature, found.maxLength), mask: this.ctx.mask(feature, found.maxLength), vocabularyOf: found.vocabularyOf, maxLength: found.maxLength };
+    return { found, table };
   }
 
   private get sequences(): NonNullable<FeatureSpec['sequence']> {

@@ -20,6 +20,8 @@ export interface ModelOutput {
   /** Multi-task models: (batch, 1) logit per task of the feature spec. */
   logits?: Record<string, Sym>;
   outputs?: Record<string, Sym>;
+  /** Train mode only: a scalar added to the head's loss (DIEN's auxiliary next-behaviour loss). */
+  auxiliaryLoss?: Sym;
   /** For outputs that explain a prediction, (batch, n): a label per column (Predictor.explain). */
   columns?: Record<string, string[]>;
 }

@@ -15,6 +15,7 @@ export function idFrequencies(source: BatchSource, rows: Int32Array, lookups: re
   for (const lookup of lookups) if (!counts.has(lookup.table)) counts.set(lookup.table, new Float64Array(tableRows(lookup.table)));
   for (const batch of source.batches(rows, 4096)) {
     for (const lookup of lookups) {
+      if (lookup.negativesOf !== undefined) continue; // sampled, not read from the data
       const { ids, mask } = lookupIds(batch, lookup);
       const count = counts.get(lookup.table)!;
       const n = batch.size * (lookup.maxLength ?? 1);

@@ -117,12 +117,15 @@ export class RankingModel {
     const definition = modelDefinition(this.model.type);
     const inputs = new FeatureInputs(ctx, this.spec);
     const built = definition.build(inputs, this.model.config);
-    const { logit: raw, logits, outputs = {}, columns = {} } = built instanceof Sym ? { logit: built, logits: undefined } : built;
+    const { logit: raw, logits, outputs = {}, columns = {}, auxiliaryLoss } = built instanceof Sym ? { logit: built, logits: undefined } : built;
     if (definition.trainingLoss) {
       const loss = mode === 'train' ? { loss: definition.trainingLoss(inputs, this.model.config, outputs) } : {};
       return { graph, ctx, logit: raw, prediction: raw, predictions: {}, outputs, columns, ...loss };
     }
-    if (logits) return this.buildHeads(graph, ctx, mode, logits, outputs, columns, listwise, taskWeights);
+    if (logits) {
+      const heads = this.buildHeads(graph, ctx, mode, logits, outputs, columns, listwise, taskWeights);
+      return auxiliaryLoss && heads.loss ? { ...heads, loss: add(heads.loss, auxiliaryLoss) } : heads;
+    }
     if (this.heads.length > 1) throw new ConfigError(`model '${this.model.type}' has one logit, not one per task (${this.heads.map((h) => h.task).join(', ')}); use a multi-task model`);
     const { logit, prediction } = headPrediction(this.head, raw);
     if (mode !== 'train') return { graph, ctx, logit, prediction, predictions: {}, outputs, columns };
@@ -130,7 +133,7 @@ export class RankingModel {
     const loss = listwise
       ? listwiseLoss(logit, label, listwise)
       : reduceMean(headLoss(this.head.kind, logit, label), [0, 1]);
-    return { graph, ctx, logit, prediction, predictions: {}, outputs, columns, loss };
+    return { graph, ctx, logit, prediction, predictions: {}, outputs, columns, loss: auxiliaryLoss ? add(loss, auxiliaryLoss) : loss };
   }
 
   /** A head per task: inputs `label/<task>` and `label_mask/<task>` (1 = present) in training. */

@@ -14,6 +14,7 @@ import { ArtifactError, ConfigError, DataError } from '../errors.js';
 import { higherIsBetter, needsGroups } from '../metrics/index.js';
 import { Random } from '../util/random.js';
 import { BatchFeeder, lookupIds } from './batch-feeder.js';
+import { withSampledNegatives } from './sampled-negatives.js';
 import { createOptimizer, type Optimizer } from './optimizers.js';
 import { frequencyScaledL2, idFrequencies } from './id-frequency.js';
 import { UpdatePool } from './update-pool.js';
@@ -169,7 +170,7 @@ export class Trainer {
         for (const read of train.source.batches(order, lists ? lists.rowsPerBatch : batchSize)) {
           state.step++;
           // Feeds and updates read the same ids, so the OOV row gets the gradients of the dropped rows.
-          const batch = featureDropout.apply(read, state.step);
+          const batch = withSampledNegatives(featureDropout.apply(read, state.step), built.ctx.lookups, (table) => this.model.params.tables.get(table)!.rows, rng);
           stepInEpoch++;
           const feeds = feeder.feeds(batch, rng);
           if (listMask) feeds[LIST_MASK] = { data: listMask.subarray(seen, seen + batch.size), shape: [batch.size, 1] };

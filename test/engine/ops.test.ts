@@ -41,6 +41,11 @@ const cases: [string, CheckedInput[], Parameters<typeof checkGradients>[1]][] = 
   ['Softmax middle axis', [{ name: 'x', shape: [B, 3, 2], dims: [2, 3, 2] }], ({ x }) => sumBatch(op.softmax(x!, 1))],
   ['Concat', [x34, { name: 'y', shape: [B, 2], dims: [3, 2] }], ({ x, y }) => sumBatch(op.concat([x!, y!, x!], 1))],
   ['Slice', [x34], ({ x }) => sumBatch(op.slice(x!, 1, 1, 3))],
+  ['Split (a piece unused)', [x34], ({ x }) => {
+    const [a, b, c] = op.split(x!, 1, [1, 2, 1]);
+    return sumBatch(op.concat([op.mul(a!, c!), op.tanh(b!)], 1));
+  }],
+  ['Split into pieces of 1', [{ name: 'x', shape: [B, 3, 2], dims: [2, 3, 2] }], ({ x }) => sumBatch(op.concat(op.split(x!, 1).reverse(), 1))],
   ['Reshape', [{ name: 'x', shape: [B, 2, 3], dims: [2, 2, 3] }], ({ x }) => sumBatch(op.reshape(x!, [B, 6]))],
   ['Reshape flatten batch', [{ name: 'x', shape: [B, 2, 3], dims: [2, 2, 3] }], ({ x }) => op.reduceSum(op.reshape(x!, [-1, 3]), [0])],
   ['Transpose', [{ name: 'x', shape: [B, 2, 3], dims: [2, 2, 3] }], ({ x }) => sumBatch(op.transpose(x!, [0, 2, 1]))],
@@ -109,6 +114,19 @@ test('SoftmaxCrossEntropy is log-sum-exp minus the labelled logit, stable for la
   // Row 0: log(2 e^1000 + 1) - 1000 = log 2; row 1: log(2 + e^2) - 2.
   assert.ok(Math.abs(out[0]! - Math.log(2)) < 1e-5, `${out[0]}`);
   assert.ok(Math.abs(out[1]! - (Math.log(2 + Math.exp(2)) - 2)) < 1e-6, `${out[1]}`);
+});
+
+test('Split cuts an axis into consecutive pieces (ONNX Split); sizes must add up to the axis', async () => {
+  const graph = new Graph('float32');
+  const x = graph.input('x', [B, 4]);
+  const [a, b] = op.split(x, 1, [1, 3]);
+  assert.deepEqual([a!.shape, b!.shape], [[B, 1], [B, 3]]);
+  const session = await OnnxSession.create(exportOnnx(graph, { outputs: { a: a!, b: b! } }), { threads: 1 });
+  const out = await session.run({ x: { data: Float32Array.of(1, 2, 3, 4, 5, 6, 7, 8), shape: [2, 4] } });
+  assert.deepEqual(Array.from(out.a as Float32Array), [1, 5]);
+  assert.deepEqual(Array.from(out.b as Float32Array), [2, 3, 4, 6, 7, 8]);
+  assert.equal(op.split(x, 1).length, 4);
+  assert.throws(() => op.split(x, 1, [1, 2]), /sizes \[1,2\] must be positive and add up to axis 1/);
 });
 
 test('TopK returns the k largest per row, best first, ties by the lower index', async () => {
