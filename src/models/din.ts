@@ -8,6 +8,7 @@
  * column per sequence position ('history[0]' is the oldest kept), for Predictor.explain.
  */
 import { z } from 'zod';
+import type { Sym } from '../engine/graph.js';
 import { concat } from '../engine/ops.js';
 import { ConfigError } from '../errors.js';
 import { LocalActivationUnit } from '../layers/local-activation-unit.js';
@@ -26,40 +27,58 @@ export function historyFeature(inputs: FeatureInputs, named: string | undefined)
   return sequences[0]!.name;
 }
 
+/** DIN's options, shared by the models that attend like it (SIM's exact search unit). */
+export const dinOptions = {
+  ...embeddingOptions,
+  /** The sequence feature; default: the only one. Its `vocabularyOf` feature is the candidate. */
+  history: z.string().min(1).optional(),
+  attentionUnits: z.array(z.number().int().positive()).min(1).default([36]),
+  attentionActivation: z.enum(PARAMETRIC_ACTIVATIONS).default('dice'),
+  hiddenUnits: z.array(z.number().int().positive()).min(1).default([200, 80]),
+  activation: z.enum(PARAMETRIC_ACTIVATIONS).default('dice'),
+  dropout: z.number().min(0).lt(1).default(0),
+};
+
+type DinOptions = z.infer<z.ZodObject<typeof dinOptions>>;
+
+/**
+ * DIN's scoring of behaviours (batch, n, d) with mask (batch, n) against the candidate (batch, d):
+ * the local activation unit's interest, with the candidate and every feature not in `used`,
+ * through the PReLU/Dice MLP to a logit; 'attention' is exposed with one column per behaviour.
+ */
+export function attendAndScore(
+  inputs: FeatureInputs,
+  config: DinOptions,
+  behaviours: { rows: Sym; mask: Sym; candidate: Sym; columns: string[] },
+  used: readonly string[],
+): { logit: Sym; outputs: Record<string, Sym>; columns: Record<string, string[]> } {
+  const ctx = inputs.ctx;
+  const { output: interest, weights } = new LocalActivationUnit({
+    name: 'attention',
+    hiddenUnits: config.attentionUnits,
+    activation: config.attentionActivation,
+  }).apply(ctx, behaviours.rows, behaviours.candidate, behaviours.mask);
+  const others = inputs.select(featureNames(inputs.spec).filter((name) => !used.includes(name)));
+  const parts = [behaviours.candidate, interest];
+  if (others.fieldCount(false) > 0 || others.numericCount > 0) parts.unshift(others.flat(config.embeddingDim));
+  const tower = new ParametricActivationTower({ name: 'mlp', hiddenUnits: config.hiddenUnits, activation: config.activation, dropoutRate: config.dropout });
+  return {
+    logit: logit(ctx, tower.apply(ctx, concat(parts, 1))),
+    outputs: { attention: weights },
+    columns: { attention: behaviours.columns },
+  };
+}
+
 export const din = defineModel({
   type: 'din',
   description: 'Deep Interest Network: candidate-dependent attention pooling (no softmax) of a behaviour sequence, PReLU/Dice MLP',
-  schema: z
-    .object({
-      ...embeddingOptions,
-      /** The sequence feature; default: the only one. Its `vocabularyOf` feature is the candidate. */
-      history: z.string().min(1).optional(),
-      attentionUnits: z.array(z.number().int().positive()).min(1).default([36]),
-      attentionActivation: z.enum(PARAMETRIC_ACTIVATIONS).default('dice'),
-      hiddenUnits: z.array(z.number().int().positive()).min(1).default([200, 80]),
-      activation: z.enum(PARAMETRIC_ACTIVATIONS).default('dice'),
-      dropout: z.number().min(0).lt(1).default(0),
-    })
-    .strict(),
+  schema: z.object(dinOptions).strict(),
   build: (inputs, config) => {
-    const ctx = inputs.ctx;
     const dim = config.embeddingDim;
     const history = historyFeature(inputs, config.history);
     const sequence = inputs.sequence(history, dim, 'emb', 'history');
     const candidate = inputs.field(sequence.vocabularyOf, dim, 'emb', 'history');
-    const { output: interest, weights } = new LocalActivationUnit({
-      name: 'attention',
-      hiddenUnits: config.attentionUnits,
-      activation: config.attentionActivation,
-    }).apply(ctx, sequence.rows, candidate, sequence.mask);
-    const others = inputs.select(featureNames(inputs.spec).filter((name) => name !== history && name !== sequence.vocabularyOf));
-    const parts = [candidate, interest];
-    if (others.fieldCount(false) > 0 || others.numericCount > 0) parts.unshift(others.flat(dim));
-    const tower = new ParametricActivationTower({ name: 'mlp', hiddenUnits: config.hiddenUnits, activation: config.activation, dropoutRate: config.dropout });
-    return {
-      logit: logit(ctx, tower.apply(ctx, concat(parts, 1))),
-      outputs: { attention: weights },
-      columns: { attention: Array.from({ length: sequence.maxLength }, (_, i) => `${history}[${i}]`) },
-    };
+    const columns = Array.from({ length: sequence.maxLength }, (_, i) => `${history}[${i}]`);
+    return attendAndScore(inputs, config, { rows: sequence.rows, mask: sequence.mask, candidate, columns }, [history, sequence.vocabularyOf]);
   },
 });

@@ -1,0 +1,68 @@
+/**
+ * Search-based Interest Model (Pi et al. 2020) over a long behaviour sequence e_1..e_L:
+ *   general search unit:  S = top-K_i r(e_i, c)   (soft: r = <e_i, e_c>; hard: cat_i = cat_c, most recent),
+ *   exact search unit:    v_U(c) = Σ_{i∈S} a(e_i, e_c) e_i,   a = DIN's local activation unit,
+ *   ŷ = w·MLP([e_other…; e_c; v_U(c)]) + b.
+ * Attention costs O(K) per candidate whatever L is; the search is one pass over the L
+ * behaviours. Hard search reads `categories`, a sequence parallel to the history whose
+ * `vocabularyOf` feature is the candidate's category; both are search keys only, not MLP inputs.
+ * Outputs: 'attention' (batch, K), the weights of the retrieved behaviours, best-ranked first,
+ * and 'retrieved' (batch, K), their positions in the history (0 = oldest kept).
+ */
+import { z } from 'zod';
+import { cast } from '../engine/ops.js';
+import { ConfigError } from '../errors.js';
+import { GeneralSearchUnit, SEARCH_MODES } from '../layers/general-search-unit.js';
+import { attendAndScore, dinOptions, historyFeature } from './din.js';
+import { featureNames } from './feature-inputs.js';
+import { defineModel } from './model-definition.js';
+
+export const sim = defineModel({
+  type: 'sim',
+  description: 'Search-based Interest Model: soft (inner product) or hard (same category) top-K search of a long history, then DIN attention over the K found',
+  schema: z
+    .object({
+      ...dinOptions,
+      search: z.enum(SEARCH_MODES).default('soft'),
+      topK: z.number().int().positive().default(50),
+      /** Hard search: the sequence of the behaviours' categories, parallel to `history`. */
+      categories: z.string().min(1).optional(),
+    })
+    .strict(),
+  build: (inputs, config) => {
+    const ctx = inputs.ctx;
+    const dim = config.embeddingDim;
+    const keys = config.categories === undefined ? [] : [config.categories];
+    const category = keys.length === 0 ? undefined : (inputs.spec.sequence ?? []).find((s) => s.name === config.categories);
+    if (keys.length > 0 && !category) {
+      throw new ConfigError(`model.categories: '${config.categories}' is not a sequence feature`, { field: 'model.categories' });
+    }
+    if (config.search === 'hard' && !category) {
+      throw new ConfigError('model.categories: hard search needs the sequence of the behaviours\' categories (its vocabularyOf is the candidate\'s category)', { field: 'model.categories' });
+    }
+    const history = historyFeature(inputs.select(featureNames(inputs.spec).filter((n) => !keys.includes(n))), config.history);
+    const sequence = inputs.sequence(history, dim, 'emb', 'history');
+    if (category && category.maxLength !== sequence.maxLength) {
+      throw new ConfigError(`model.categories: '${category.name}' has maxLength ${category.maxLength}, the history '${history}' ${sequence.maxLength}; they must be parallel`, { field: 'model.categories' });
+    }
+    if (config.topK > sequence.maxLength) {
+      throw new ConfigError(`model.topK: ${config.topK} exceeds the history's maxLength ${sequence.maxLength}`, { field: 'model.topK' });
+    }
+    const candidate = inputs.field(sequence.vocabularyOf, dim, 'emb', 'history');
+    const found = new GeneralSearchUnit({ name: 'search', topK: config.topK, search: config.search }).apply(ctx, {
+      rows: sequence.rows,
+      mask: sequence.mask,
+      candidate,
+      ...(category && config.search === 'hard'
+        ? { categories: ctx.paddedIds(category.name, category.maxLength), candidateCategory: ctx.ids(category.vocabularyOf) }
+        : {}),
+    });
+    const columns = Array.from({ length: config.topK }, (_, i) => `${history}@${i}`);
+    const scored = attendAndScore(inputs, config, { rows: found.rows, mask: found.mask, candidate, columns }, [history, sequence.vocabularyOf, ...keys, ...(category ? [category.vocabularyOf] : [])]);
+    return {
+      logit: scored.logit,
+      outputs: { ...scored.outputs, retrieved: cast(found.positions, ctx.graph.floatType) },
+      columns: { ...scored.columns, retrieved: columns },
+    };
+  },
+});
