@@ -1,0 +1,115 @@
+/** GeneralSearchUnit (SIM): golden soft and hard selections (ties, padding, short histories), gradients, config. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Graph } from '../../src/engine/graph.js';
+import { reduceSum } from '../../src/engine/ops.js';
+import { exportOnnx } from '../../src/engine/onnx-export.js';
+import { OnnxSession } from '../../src/engine/runtime.js';
+import { ParameterStore } from '../../src/engine/parameter-store.js';
+import { BuildContext } from '../../src/layers/build-context.js';
+import { GeneralSearchUnit, type SearchMode } from '../../src/layers/general-search-unit.js';
+import { ConfigError } from '../../src/errors.js';
+import { checkGradients } from '../support/gradient-check.js';
+
+const B = 'batch';
+const ids = (values: number[], shape: number[]) => ({ data: BigInt64Array.from(values, (v) => BigInt(v)), shape });
+
+/**
+ * Two rows of L = 5 behaviours in d = 2, the candidate (1, 0), so a behaviour's inner product is
+ * its first coordinate. Row 0: scores 0.5, 2, 2, -1 and a padded 9 (never eligible; its row is
+ * deliberately large). Row 1: one real behaviour (score -3), the rest padding.
+ */
+const ROWS = [0.5, 0, 2, 1, 2, -1, -1, 0, 9, 9, -3, 0, 7, 7, 7, 7, 7, 7, 7, 7];
+const MASK = [1, 1, 1, 1, 0, 1, 0, 0, 0, 0];
+const CANDIDATE = [1, 0, 1, 0];
+// Categories: row 0 behaviours 4, 2, 4, 4, (4 padded); candidate 4. Row 1: 1, (1, 1, 1, 1 padded); candidate 2.
+const CATEGORIES = [4, 2, 4, 4, 4, 1, 1, 1, 1, 1];
+const CANDIDATE_CATEGORY = [4, 2];
+
+async function search(mode: SearchMode, k: number): Promise<{ positions: number[]; mask: number[]; rows: number[] }> {
+  const graph = new Graph('float32');
+  const ctx = new BuildContext(graph, new ParameterStore(1), 'eval');
+  const found = new GeneralSearchUnit({ topK: k, search: mode }).apply(ctx, {
+    rows: graph.input('rows', [B, 5, 2]),
+    mask: graph.input('mask', [B, 5]),
+    candidate: graph.input('candidate', [B, 2]),
+    categories: graph.input('categories', [B, 5], 'data', 'int64'),
+    candidateCategory: graph.input('candidate_category', [B], 'data', 'int64'),
+  });
+  const session = await OnnxSession.create(exportOnnx(graph, { outputs: { positions: found.positions, found_mask: found.mask, found_rows: found.rows } }), { threads: 1 });
+  const out = await session.run({
+    rows: { data: Float32Array.from(ROWS), shape: [2, 5, 2] },
+    mask: { data: Float32Array.from(MASK), shape: [2, 5] },
+    candidate: { data: Float32Array.from(CANDIDATE), shape: [2, 2] },
+    ...(mode === 'hard' ? { categories: ids(CATEGORIES, [2, 5]), candidate_category: ids(CANDIDATE_CATEGORY, [2]) } : {}),
+  });
+  await session.release();
+  return { positions: Array.from(out.positions as BigInt64Array, Number), mask: Array.from(out.found_mask as Float32Array), rows: Array.from(out.found_rows as Float32Array) };
+}
+
+test('soft search: top-K by inner product, ties to the older position, padding never picked over a real behaviour', async () => {
+  const { positions, mask, rows } = await search('soft', 3);
+  // Row 0: positions 1 and 2 tie at 2 (older first), then 0 (0.5); the padded 9 loses to all.
+  // Row 1: its one real behaviour (-3) first, then padding, selected but masked.
+  assert.deepEqual(positions.slice(0, 3), [1, 2, 0]);
+  assert.equal(positions[3], 0);
+  assert.deepEqual(mask, [1, 1, 1, 1, 0, 0]);
+  assert.deepEqual(rows.slice(0, 6), [2, 1, 2, -1, 0.5, 0]);
+  assert.deepEqual(rows.slice(6, 8), [-3, 0]);
+  // K = all four real behaviours of row 0: the worst (-1, position 3) comes last, the padding still out.
+  const four = await search('soft', 4);
+  assert.deepEqual(four.positions.slice(0, 4), [1, 2, 0, 3]);
+  assert.deepEqual(four.mask.slice(0, 4), [1, 1, 1, 1]);
+});
+
+test('hard search: only behaviours of the candidate\'s category, the most recent first; none found is all masked', async () => {
+  const { positions, mask, rows } = await search('hard', 2);
+  // Row 0: category 4 at positions 0, 2, 3 (4 is padded): the two most recent are 3 and 2.
+  assert.deepEqual(positions.slice(0, 2), [3, 2]);
+  assert.deepEqual(rows.slice(0, 4), [-1, 0, 2, -1]);
+  // Row 1: the candidate's category 2 is nowhere in its history: nothing eligible.
+  assert.deepEqual(mask, [1, 1, 0, 0]);
+  const three = await search('hard', 3);
+  assert.deepEqual(three.positions.slice(0, 3), [3, 2, 0]);
+  assert.deepEqual(three.mask.slice(0, 3), [1, 1, 1]);
+  const four = await search('hard', 4);
+  assert.deepEqual(four.mask.slice(0, 4), [1, 1, 1, 0], 'position 1 (category 2) and padding stay out');
+});
+
+test('the selected rows are differentiable: gradient of a function of them matches finite differences', async () => {
+  // Spread-out behaviours so the finite difference never changes which positions are selected.
+  const rows = Float64Array.from({ length: 2 * 5 * 3 }, (_, i) => ((i * 7) % 11) / 3 - 1.5);
+  for (const mode of ['soft', 'hard'] as const) {
+    await checkGradients(
+      [
+        { name: 'rows', shape: [B, 5, 3], dims: [2, 5, 3], values: rows },
+        { name: 'mask', shape: [B, 5], dims: [2, 5], values: Float64Array.of(1, 1, 1, 1, 0, 1, 1, 1, 0, 0), constant: true },
+        { name: 'candidate', shape: [B, 3], dims: [2, 3], values: Float64Array.of(1, 0.5, -0.25, -1, 0.75, 0.5), constant: true },
+      ],
+      ({ rows, mask, candidate }, graph) => {
+        const ctx = new BuildContext(graph, new ParameterStore(1), 'eval');
+        const found = new GeneralSearchUnit({ topK: 2, search: mode }).apply(ctx, {
+          rows: rows!,
+          mask: mask!,
+          candidate: candidate!,
+          categories: graph.input('categories', [B, 5], 'data', 'int64'),
+          candidateCategory: graph.input('candidate_category', [B], 'data', 'int64'),
+        });
+        return reduceSum(found.rows, [0]);
+      },
+      { extraFeeds: { categories: ids([1, 2, 1, 1, 1, 3, 3, 4, 3, 3], [2, 5]), candidate_category: ids([1, 3], [2]) } },
+    );
+  }
+});
+
+test('GeneralSearchUnit: config round-trip, bad arguments and a topK beyond the history are ConfigErrors', () => {
+  const unit = new GeneralSearchUnit({ name: 'gsu', topK: 7, search: 'hard' });
+  assert.deepEqual(GeneralSearchUnit.fromConfig(unit.getConfig()).getConfig(), { name: 'gsu', topK: 7, search: 'hard' });
+  assert.throws(() => new GeneralSearchUnit({ topK: 0 }), /'topK' must be a positive integer/);
+  assert.throws(() => new GeneralSearchUnit({ search: 'fuzzy' as SearchMode }), /'search' must be one of soft, hard/);
+  const graph = new Graph('float32');
+  const ctx = new BuildContext(graph, new ParameterStore(1), 'eval');
+  const inputs = { rows: graph.input('rows', [B, 5, 2]), mask: graph.input('mask', [B, 5]), candidate: graph.input('candidate', [B, 2]) };
+  assert.throws(() => new GeneralSearchUnit({ topK: 6 }).apply(ctx, inputs), (e: unknown) => e instanceof ConfigError && /'topK' 6 exceeds the history's 5 positions/.test(e.message));
+  assert.throws(() => new GeneralSearchUnit({ topK: 2, search: 'hard' }).apply(ctx, inputs), /hard search needs the behaviours' categories/);
+});
