@@ -133,6 +133,8 @@ const Cast: OpDef = {
   name: 'Cast',
   infer: ([x], attrs) => [{ shape: x!.shape, dtype: attrs.to as DType }],
   emit: (e, node) => e.node('Cast', [e.name(node.inputs[0]!)], [e.name(node.outputs[0]!)], { to: ONNX_TYPE[node.attrs.to as DType] }),
+  // Between float types the gradient is cast back; ids and booleans take none.
+  vjp: ({ inputs: [x] }, [g]) => [x!.dtype === 'int64' || x!.dtype === 'bool' ? undefined : cast(g!, x!.dtype)],
 };
 
 /** ONNX TensorProto.DataType codes. */

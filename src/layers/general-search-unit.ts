@@ -46,6 +46,8 @@ export interface SearchResult {
   mask: Sym;
   /** Their int64 positions in the sequence (batch, K). */
   positions: Sym;
+  /** Their ages (batch, K): how many real behaviours came after each (0 = the most recent). */
+  ages: Sym;
 }
 
 /** Below any inner product of finite embeddings and any position: never picked over an eligible one. */
@@ -91,6 +93,7 @@ export class GeneralSearchUnit extends Layer<GeneralSearchUnitConfig> {
     // eligible is 0/1: relevance where eligible, INELIGIBLE elsewhere (cheaper than Where with a scalar).
     const score = add(mul(relevance, eligible), scale(sub(eligible, graph.scalar(1)), -INELIGIBLE));
     const { indices } = topK(score, this.topK);
-    return { rows: gatherAlong(rows, indices), mask: gatherAlong(eligible, indices), positions: indices };
+    const ages = sub(sub(reduceSum(mask, [1], true), graph.scalar(1)), cast(indices, graph.floatType));
+    return { rows: gatherAlong(rows, indices), mask: gatherAlong(eligible, indices), positions: indices, ages };
   }
 }

@@ -1,17 +1,20 @@
 /**
  * Search-based Interest Model (Pi et al. 2020) over a long behaviour sequence e_1..e_L:
  *   general search unit:  S = top-K_i r(e_i, c)   (soft: r = <e_i, e_c>; hard: cat_i = cat_c, most recent),
- *   exact search unit:    v_U(c) = Σ_{i∈S} a(e_i, e_c) e_i,   a = DIN's local activation unit,
+ *   exact search unit:    v_U(c) = Σ_{i∈S} a(e_i + t_i, e_c) (e_i + t_i),   a = DIN's local activation unit,
  *   ŷ = w·MLP([e_other…; e_c; v_U(c)]) + b.
- * Attention costs O(K) per candidate whatever L is; the search is one pass over the L
+ * with t_i the embedding of behaviour i's age in log2 buckets (AgeBucketEmbedding; the paper's
+ * time-interval embedding): the search drops the order of the history, so the exact search unit
+ * needs it back to weigh recent behaviours apart from old ones. Attention costs O(K) per candidate whatever L is; the search is one pass over the L
  * behaviours. Hard search reads `categories`, a sequence parallel to the history whose
  * `vocabularyOf` feature is the candidate's category; both are search keys only, not MLP inputs.
  * Outputs: 'attention' (batch, K), the weights of the retrieved behaviours, best-ranked first,
  * and 'retrieved' (batch, K), their positions in the history (0 = oldest kept).
  */
 import { z } from 'zod';
-import { cast } from '../engine/ops.js';
+import { add, cast } from '../engine/ops.js';
 import { ConfigError } from '../errors.js';
+import { AgeBucketEmbedding } from '../layers/age-bucket-embedding.js';
 import { GeneralSearchUnit, SEARCH_MODES } from '../layers/general-search-unit.js';
 import { attendAndScore, dinOptions, historyFeature } from './din.js';
 import { featureNames } from './feature-inputs.js';
@@ -25,6 +28,8 @@ export const sim = defineModel({
       ...dinOptions,
       search: z.enum(SEARCH_MODES).default('soft'),
       topK: z.number().int().positive().default(50),
+      /** Log2 age buckets embedded and added to each retrieved behaviour (0: none). */
+      ageBuckets: z.number().int().min(0).default(8),
       /** Hard search: the sequence of the behaviours' categories, parallel to `history`. */
       categories: z.string().min(1).optional(),
     })
@@ -58,7 +63,8 @@ export const sim = defineModel({
         : {}),
     });
     const columns = Array.from({ length: config.topK }, (_, i) => `${history}@${i}`);
-    const scored = attendAndScore(inputs, config, { rows: found.rows, mask: found.mask, candidate, columns }, [history, sequence.vocabularyOf, ...keys, ...(category ? [category.vocabularyOf] : [])]);
+    const rows = config.ageBuckets === 0 ? found.rows : add(found.rows, new AgeBucketEmbedding({ name: 'age', buckets: config.ageBuckets, dim }).apply(ctx, found.ages));
+    const scored = attendAndScore(inputs, config, { rows, mask: found.mask, candidate, columns }, [history, sequence.vocabularyOf, ...keys, ...(category ? [category.vocabularyOf] : [])]);
     return {
       logit: scored.logit,
       outputs: { ...scored.outputs, retrieved: cast(found.positions, ctx.graph.floatType) },

@@ -154,3 +154,14 @@ for (const [name, shape] of [['rank 3', [2, 4, 3]], ['rank 2', [2, 4]]] as const
     await checkGradients([g, { ...x, constant: true }], ({ g, x }, graph) => sumBatch(op.scatterAddAlong(g!, graph.input('idx', [B, 3], 'data', 'int64'), x!)), { extraFeeds });
   });
 }
+
+test('gradient of Cast between float types passes through; through an int64 cast none flows', async () => {
+  // Linear in x, so a wide step keeps the finite difference clear of float32 rounding.
+  await checkGradients([x34], ({ x }) => sumBatch(op.cast(op.cast(x!, 'float32'), 'float64')), { eps: 1e-2, tolerance: 1e-4 });
+  const graph = new Graph('float64');
+  const x = graph.input('x', [B, 4]);
+  const [g] = gradients(op.reduceSum(op.mul(x, op.cast(op.cast(x, 'int64'), 'float64')), [0, 1]), [x]);
+  const session = await OnnxSession.create(exportOnnx(graph, { outputs: { g: g! } }), { threads: 1 });
+  const out = await session.run({ x: { data: Float64Array.of(1.5, -2, 3, 0.25), shape: [1, 4] } });
+  assert.deepEqual(Array.from(out.g as Float64Array), [1, -2, 3, 0]);
+});

@@ -1,4 +1,4 @@
-/** GeneralSearchUnit (SIM): golden soft and hard selections (ties, padding, short histories), gradients, config. */
+/** GeneralSearchUnit and AgeBucketEmbedding (SIM): golden soft and hard selections (ties, padding, short histories), ages, gradients, configs. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Graph } from '../../src/engine/graph.js';
@@ -7,6 +7,7 @@ import { exportOnnx } from '../../src/engine/onnx-export.js';
 import { OnnxSession } from '../../src/engine/runtime.js';
 import { ParameterStore } from '../../src/engine/parameter-store.js';
 import { BuildContext } from '../../src/layers/build-context.js';
+import { AgeBucketEmbedding } from '../../src/layers/age-bucket-embedding.js';
 import { GeneralSearchUnit, type SearchMode } from '../../src/layers/general-search-unit.js';
 import { ConfigError } from '../../src/errors.js';
 import { checkGradients } from '../support/gradient-check.js';
@@ -112,4 +113,37 @@ test('GeneralSearchUnit: config round-trip, bad arguments and a topK beyond the 
   const inputs = { rows: graph.input('rows', [B, 5, 2]), mask: graph.input('mask', [B, 5]), candidate: graph.input('candidate', [B, 2]) };
   assert.throws(() => new GeneralSearchUnit({ topK: 6 }).apply(ctx, inputs), (e: unknown) => e instanceof ConfigError && /'topK' 6 exceeds the history's 5 positions/.test(e.message));
   assert.throws(() => new GeneralSearchUnit({ topK: 2, search: 'hard' }).apply(ctx, inputs), /hard search needs the behaviours' categories/);
+});
+
+test('AgeBucketEmbedding: cumulative sums of log2 buckets (thresholds 0, 1, 3, 7), gradient, config', async () => {
+  const graph = new Graph('float64');
+  const params = new ParameterStore(1);
+  const ctx = new BuildContext(graph, params, 'eval');
+  const out = new AgeBucketEmbedding({ name: 'age', buckets: 4, dim: 1 }).apply(ctx, graph.input('ages', [B, 6]));
+  params.dense.get('age/weights')!.data.set([1, 10, 100, 1000]);
+  const initializers = new Map([...params.allTensors()].map(([k, t]) => [k, Float64Array.from(t.data)]));
+  const session = await OnnxSession.create(exportOnnx(graph, { outputs: { y: out }, initializers }), { threads: 1 });
+  const y = (await session.run({ ages: { data: Float64Array.of(0, 1, 2, 3, 7, 500), shape: [1, 6] } })).y as Float64Array;
+  assert.deepEqual(Array.from(y), [1, 11, 11, 111, 1111, 1111]);
+  await session.release();
+
+  const layerParams = new ParameterStore(2);
+  await checkGradients([{ name: 'ages', shape: [B, 3], dims: [2, 3], values: Float64Array.of(0, 2, 9, 1, 4, 30), constant: true }], ({ ages }, g) => {
+    const c = new BuildContext(g, layerParams, 'train');
+    return reduceSum(new AgeBucketEmbedding({ name: 'age', buckets: 5, dim: 2 }).apply(c, ages!), [0]);
+  }, { params: layerParams });
+  const layer = new AgeBucketEmbedding({ name: 'a', buckets: 3, dim: 4 });
+  assert.deepEqual(AgeBucketEmbedding.fromConfig(layer.getConfig()).getConfig(), { name: 'a', buckets: 3, dim: 4 });
+  assert.throws(() => new AgeBucketEmbedding({ buckets: 0, dim: 4 }), /'buckets' must be a positive integer/);
+});
+
+test('the search reports each retrieved behaviour\'s age: real behaviours after it', async () => {
+  const graph = new Graph('float32');
+  const ctx = new BuildContext(graph, new ParameterStore(1), 'eval');
+  const found = new GeneralSearchUnit({ topK: 3, search: 'soft' }).apply(ctx, { rows: graph.input('rows', [B, 5, 2]), mask: graph.input('mask', [B, 5]), candidate: graph.input('candidate', [B, 2]) });
+  const session = await OnnxSession.create(exportOnnx(graph, { outputs: { ages: found.ages } }), { threads: 1 });
+  const out = await session.run({ rows: { data: Float32Array.from(ROWS), shape: [2, 5, 2] }, mask: { data: Float32Array.from(MASK), shape: [2, 5] }, candidate: { data: Float32Array.from(CANDIDATE), shape: [2, 2] } });
+  await session.release();
+  // Row 0 retrieves positions 1, 2, 0 of 4 real behaviours; row 1 its only one (age 0), then padding.
+  assert.deepEqual(Array.from(out.ages as Float32Array).slice(0, 4), [2, 1, 3, 0]);
 });
