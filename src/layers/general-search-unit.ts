@@ -3,7 +3,8 @@
  * behaviours most relevant to the candidate, so the exact search unit's cost grows with K, not L.
  *   soft search: r_i = <e_i, e_c>                         (top-K by inner product),
  *   hard search: r_i = i  if cat_i = cat_c, else not eligible  (the K most recent of the category),
- * padding is never eligible. The selection is TopK over r (ties: the lower, i.e. older, position)
+ * padding is never eligible, and the `recent` most recent behaviours are always kept (they rank
+ * first; the paper pairs the long-term search with the short-term sequence). The selection is TopK over r (ties: the lower, i.e. older, position)
  * and a per-row gather of the K rows and of their eligibility, which is the mask of the result:
  * with fewer than K eligible behaviours the rest are selected masked (weight 0 downstream).
  *
@@ -15,7 +16,7 @@
  * position once, O(L·d) for soft and O(L) for hard search; the gather is O(K·d).
  */
 import type { Sym } from '../engine/graph.js';
-import { abs, add, cast, gatherAlong, greater, mul, reduceSum, scale, sub, topK, unsqueeze } from '../engine/ops.js';
+import { abs, add, cast, gatherAlong, greater, max, mul, reduceSum, scale, sub, topK, unsqueeze } from '../engine/ops.js';
 import { ConfigError } from '../errors.js';
 import type { BuildContext } from './build-context.js';
 import { check, Layer, type LayerConfig } from './layer.js';
@@ -27,6 +28,8 @@ export interface GeneralSearchUnitConfig extends LayerConfig {
   /** Behaviours kept (default 50). */
   topK?: number;
   search?: SearchMode;
+  /** The most recent real behaviours always kept, whatever the search says (default 0, at most topK). */
+  recent?: number;
 }
 
 export interface SearchInputs {
@@ -52,6 +55,8 @@ export interface SearchResult {
 
 /** Below any inner product of finite embeddings and any position: never picked over an eligible one. */
 const INELIGIBLE = -1e30;
+/** Above any inner product of finite embeddings and any position: the recent ones come first. */
+const RECENT = 1e20;
 
 export class GeneralSearchUnit extends Layer<GeneralSearchUnitConfig> {
   readonly className = 'GeneralSearchUnit';
@@ -60,6 +65,9 @@ export class GeneralSearchUnit extends Layer<GeneralSearchUnitConfig> {
     super(config);
     check.positiveInt('GeneralSearchUnit', 'topK', config.topK ?? 50);
     check.oneOf('GeneralSearchUnit', 'search', config.search ?? 'soft', SEARCH_MODES);
+    const recent = config.recent ?? 0;
+    if (recent !== 0) check.positiveInt('GeneralSearchUnit', 'recent', recent);
+    if (recent > this.topK) throw new ConfigError(`GeneralSearchUnit: 'recent' ${recent} exceeds 'topK' ${this.topK}`, { field: 'recent' });
   }
 
   static fromConfig(config: GeneralSearchUnitConfig): GeneralSearchUnit {
@@ -78,6 +86,10 @@ export class GeneralSearchUnit extends Layer<GeneralSearchUnitConfig> {
       throw new ConfigError(`GeneralSearchUnit: 'topK' ${this.topK} exceeds the history's ${length} positions`, { field: 'topK' });
     }
     const graph = ctx.graph;
+    const positions = graph.constant(Array.from({ length: length as number }, (_, i) => i), [1, length as number]);
+    const ages = sub(sub(reduceSum(mask, [1], true), graph.scalar(1)), positions);
+    // 0/1: among the `recent` most recent real behaviours.
+    const recent = mul(mask, cast(greater(graph.scalar(this.config.recent ?? 0), ages), graph.floatType));
     let eligible = mask;
     let relevance: Sym;
     if ((this.config.search ?? 'soft') === 'soft') {
@@ -87,13 +99,13 @@ export class GeneralSearchUnit extends Layer<GeneralSearchUnitConfig> {
       if (!categories || !candidateCategory) throw new ConfigError('GeneralSearchUnit: hard search needs the behaviours\' categories and the candidate\'s', { field: 'search' });
       // Ids are compared as floats: exact below 2^24 categories.
       const distance = abs(sub(cast(categories, graph.floatType), unsqueeze(cast(candidateCategory, graph.floatType), [1])));
-      eligible = mul(mask, cast(greater(graph.scalar(0.5), distance), graph.floatType));
-      relevance = graph.constant(Array.from({ length: length as number }, (_, i) => i), [1, length as number]);
+      eligible = max(recent, mul(mask, cast(greater(graph.scalar(0.5), distance), graph.floatType)));
+      relevance = positions;
     }
-    // eligible is 0/1: relevance where eligible, INELIGIBLE elsewhere (cheaper than Where with a scalar).
-    const score = add(mul(relevance, eligible), scale(sub(eligible, graph.scalar(1)), -INELIGIBLE));
+    // eligible is 0/1: relevance where eligible, INELIGIBLE elsewhere (cheaper than Where with a
+    // scalar); the recent ones rank above every other eligible behaviour.
+    const score = add(add(mul(relevance, eligible), scale(sub(eligible, graph.scalar(1)), -INELIGIBLE)), scale(recent, RECENT));
     const { indices } = topK(score, this.topK);
-    const ages = sub(sub(reduceSum(mask, [1], true), graph.scalar(1)), cast(indices, graph.floatType));
-    return { rows: gatherAlong(rows, indices), mask: gatherAlong(eligible, indices), positions: indices, ages };
+    return { rows: gatherAlong(rows, indices), mask: gatherAlong(eligible, indices), positions: indices, ages: gatherAlong(ages, indices) };
   }
 }

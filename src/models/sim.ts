@@ -28,6 +28,8 @@ export const sim = defineModel({
       ...dinOptions,
       search: z.enum(SEARCH_MODES).default('soft'),
       topK: z.number().int().positive().default(50),
+      /** Of the K, the most recent behaviours always kept (the short-term interest); the rest are searched. */
+      recent: z.number().int().min(0).default(0),
       /** Log2 age buckets embedded and added to each retrieved behaviour (0: none). */
       ageBuckets: z.number().int().min(0).default(8),
       /** Hard search: the sequence of the behaviours' categories, parallel to `history`. */
@@ -50,11 +52,12 @@ export const sim = defineModel({
     if (category && category.maxLength !== sequence.maxLength) {
       throw new ConfigError(`model.categories: '${category.name}' has maxLength ${category.maxLength}, the history '${history}' ${sequence.maxLength}; they must be parallel`, { field: 'model.categories' });
     }
+    if (config.recent > config.topK) throw new ConfigError(`model.recent: ${config.recent} exceeds model.topK ${config.topK}`, { field: 'model.recent' });
     if (config.topK > sequence.maxLength) {
       throw new ConfigError(`model.topK: ${config.topK} exceeds the history's maxLength ${sequence.maxLength}`, { field: 'model.topK' });
     }
     const candidate = inputs.field(sequence.vocabularyOf, dim, 'emb', 'history');
-    const found = new GeneralSearchUnit({ name: 'search', topK: config.topK, search: config.search }).apply(ctx, {
+    const found = new GeneralSearchUnit({ name: 'search', topK: config.topK, search: config.search, recent: config.recent }).apply(ctx, {
       rows: sequence.rows,
       mask: sequence.mask,
       candidate,

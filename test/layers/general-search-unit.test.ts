@@ -27,10 +27,10 @@ const CANDIDATE = [1, 0, 1, 0];
 const CATEGORIES = [4, 2, 4, 4, 4, 1, 1, 1, 1, 1];
 const CANDIDATE_CATEGORY = [4, 2];
 
-async function search(mode: SearchMode, k: number): Promise<{ positions: number[]; mask: number[]; rows: number[] }> {
+async function search(mode: SearchMode, k: number, recent = 0): Promise<{ positions: number[]; mask: number[]; rows: number[] }> {
   const graph = new Graph('float32');
   const ctx = new BuildContext(graph, new ParameterStore(1), 'eval');
-  const found = new GeneralSearchUnit({ topK: k, search: mode }).apply(ctx, {
+  const found = new GeneralSearchUnit({ topK: k, search: mode, recent }).apply(ctx, {
     rows: graph.input('rows', [B, 5, 2]),
     mask: graph.input('mask', [B, 5]),
     candidate: graph.input('candidate', [B, 2]),
@@ -75,6 +75,18 @@ test('hard search: only behaviours of the candidate\'s category, the most recent
   assert.deepEqual(three.mask.slice(0, 3), [1, 1, 1]);
   const four = await search('hard', 4);
   assert.deepEqual(four.mask.slice(0, 4), [1, 1, 1, 0], 'position 1 (category 2) and padding stay out');
+});
+
+test('recent: the most recent real behaviours are always kept, first, whatever the search or category', async () => {
+  // Row 0's two most recent (positions 2, 3; tied first, older first), then the best other by inner product (1).
+  const soft = await search('soft', 3, 2);
+  assert.deepEqual(soft.positions.slice(0, 3), [2, 3, 1]);
+  assert.deepEqual(soft.mask, [1, 1, 1, 1, 0, 0]);
+  // Row 1's only behaviour is of another category than the candidate, but it is the most recent.
+  const hard = await search('hard', 2, 1);
+  assert.deepEqual(hard.positions.slice(0, 2), [3, 2]);
+  assert.deepEqual(hard.mask, [1, 1, 1, 0]);
+  assert.throws(() => new GeneralSearchUnit({ topK: 2, recent: 3 }), /'recent' 3 exceeds 'topK' 2/);
 });
 
 test('the selected rows are differentiable: gradient of a function of them matches finite differences', async () => {
