@@ -41,32 +41,41 @@ export const dinOptions = {
 
 type DinOptions = z.infer<z.ZodObject<typeof dinOptions>>;
 
+/** Behaviours (batch, n, d) with their mask (batch, n), attended under `name`, one column per behaviour. */
+export interface AttendedBehaviours {
+  name: string;
+  rows: Sym;
+  mask: Sym;
+  columns: string[];
+}
+
 /**
- * DIN's scoring of behaviours (batch, n, d) with mask (batch, n) against the candidate (batch, d):
- * the local activation unit's interest, with the candidate and every feature not in `used`,
- * through the PReLU/Dice MLP to a logit; 'attention' is exposed with one column per behaviour.
+ * DIN's scoring: each set of behaviours pooled by its own local activation unit against the
+ * candidate (batch, d); the interests, the candidate and every feature not in `used` go through
+ * the PReLU/Dice MLP to a logit. Each set's weights are exposed as the output of its name.
  */
 export function attendAndScore(
   inputs: FeatureInputs,
   config: DinOptions,
-  behaviours: { rows: Sym; mask: Sym; candidate: Sym; columns: string[] },
+  candidate: Sym,
+  behaviours: readonly AttendedBehaviours[],
   used: readonly string[],
 ): { logit: Sym; outputs: Record<string, Sym>; columns: Record<string, string[]> } {
   const ctx = inputs.ctx;
-  const { output: interest, weights } = new LocalActivationUnit({
-    name: 'attention',
-    hiddenUnits: config.attentionUnits,
-    activation: config.attentionActivation,
-  }).apply(ctx, behaviours.rows, behaviours.candidate, behaviours.mask);
+  const outputs: Record<string, Sym> = {};
+  const columns: Record<string, string[]> = {};
+  const interests = behaviours.map((b) => {
+    const unit = new LocalActivationUnit({ name: b.name, hiddenUnits: config.attentionUnits, activation: config.attentionActivation });
+    const { output, weights } = unit.apply(ctx, b.rows, candidate, b.mask);
+    outputs[b.name] = weights;
+    columns[b.name] = b.columns;
+    return output;
+  });
   const others = inputs.select(featureNames(inputs.spec).filter((name) => !used.includes(name)));
-  const parts = [behaviours.candidate, interest];
+  const parts = [candidate, ...interests];
   if (others.fieldCount(false) > 0 || others.numericCount > 0) parts.unshift(others.flat(config.embeddingDim));
   const tower = new ParametricActivationTower({ name: 'mlp', hiddenUnits: config.hiddenUnits, activation: config.activation, dropoutRate: config.dropout });
-  return {
-    logit: logit(ctx, tower.apply(ctx, concat(parts, 1))),
-    outputs: { attention: weights },
-    columns: { attention: behaviours.columns },
-  };
+  return { logit: logit(ctx, tower.apply(ctx, concat(parts, 1))), outputs, columns };
 }
 
 export const din = defineModel({
@@ -79,6 +88,6 @@ export const din = defineModel({
     const sequence = inputs.sequence(history, dim, 'emb', 'history');
     const candidate = inputs.field(sequence.vocabularyOf, dim, 'emb', 'history');
     const columns = Array.from({ length: sequence.maxLength }, (_, i) => `${history}[${i}]`);
-    return attendAndScore(inputs, config, { rows: sequence.rows, mask: sequence.mask, candidate, columns }, [history, sequence.vocabularyOf]);
+    return attendAndScore(inputs, config, candidate, [{ name: 'attention', rows: sequence.rows, mask: sequence.mask, columns }], [history, sequence.vocabularyOf]);
   },
 });

@@ -96,11 +96,27 @@ test('SIM hard search attends only over the candidate\'s category; retrieved pos
   Array.from(out.prediction as Float32Array).forEach((p, i) => assert.ok(Math.abs(p - predictions[i]!) < 1e-6, `served ${p} vs eval ${predictions[i]}`));
 });
 
+test('SIM with recent: the R most recent attended apart, the search over the older ones', async () => {
+  const model = new RankingModel(SPEC, RankingModel.parseModelSpec('sim', { ...SHARED, search: 'soft', recent: 2, topK: 2 }), HEAD, new ParameterStore(4));
+  const { explained } = await predict(model, ['recent_attention', 'attention', 'retrieved']);
+  const [recent, searched, retrieved] = explained as NonNullable<(typeof explained)[0]>[];
+  assert.deepEqual(recent!.labels, ['history@recent0', 'history@recent1']);
+  assert.deepEqual(retrieved!.labels, ['history@recent0', 'history@recent1', 'history@0', 'history@1']);
+  const positions = Array.from(retrieved!.values);
+  // Row 0 (3 behaviours): recent 1, 2, then the one older (0) and nothing. Row 2 (4): recent 2, 3, then 0 and 1 in some order.
+  assert.deepEqual(positions.slice(0, 3), [1, 2, 0]);
+  assert.deepEqual(positions.slice(8, 10), [2, 3]);
+  assert.deepEqual(positions.slice(10, 12).sort(), [0, 1]);
+  assert.equal(searched!.values[1], 0, 'row 0 has one older behaviour: the second searched slot is masked');
+  assert.notEqual(searched!.values[0], 0);
+  for (const i of [0, 1]) assert.notEqual(recent!.values[i], 0);
+});
+
 test('SIM config errors name the field: hard search without categories, topK beyond the history, a non-sequence', () => {
   const build = (config: Record<string, unknown>) => () => new RankingModel(SPEC, RankingModel.parseModelSpec('sim', { ...SHARED, ...config }), HEAD).evalGraph();
   const field = (name: string, pattern: RegExp) => (e: unknown) => e instanceof ConfigError && e.location.field === name && pattern.test(e.message);
   assert.throws(build({ search: 'hard' }), field('model.categories', /hard search needs/));
-  assert.throws(build({ topK: 5 }), field('model.topK', /5 exceeds the history's maxLength 4/));
+  assert.throws(build({ topK: 5 }), field('model.topK', /0 recent \+ 5 searched exceed the history's maxLength 4/));
   assert.throws(build({ categories: 'genre' }), field('model.categories', /'genre' is not a sequence feature/));
   assert.throws(() => RankingModel.parseModelSpec('sim', { search: 'fuzzy' }), /search/);
 });
