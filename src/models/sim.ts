@@ -79,7 +79,7 @@ export const sim = defineModel({
     const searched = part('attention', config.recent, config.recent + config.topK, '');
     const behaviours = config.recent === 0 ? [searched] : [part('recent_attention', 0, config.recent, 'recent'), searched];
     const scored = attendAndScore(inputs, config, candidate, behaviours, [history, sequence.vocabularyOf, ...keys, ...(category ? [category.vocabularyOf] : [])]);
-    const all = [...behaviours.flatMap((b) => b.columns)];
+    const all = behaviours.flatMap((b) => b.columns);
     return {
       logit: scored.logit,
       outputs: { ...scored.outputs, retrieved: cast(found.positions, ctx.graph.floatType) },
