@@ -42,6 +42,7 @@ export { PReLU } from './layers/prelu.js';
 export { Dice } from './layers/dice.js';
 export { ParametricActivationTower, PARAMETRIC_ACTIVATIONS, type ParametricActivation } from './layers/parametric-activation-tower.js';
 export { LocalActivationUnit } from './layers/local-activation-unit.js';
+export { AgeBucketEmbedding, type AgeBucketEmbeddingConfig } from './layers/age-bucket-embedding.js';
 export { GeneralSearchUnit, SEARCH_MODES, type GeneralSearchUnitConfig, type SearchMode, type SearchInputs, type SearchResult } from './layers/general-search-unit.js';
 export { inBatchSoftmaxLoss } from './losses/in-batch-softmax.js';
 
