@@ -9,7 +9,7 @@ export { syntheticClickLogCsv } from './data/synthetic-click-log.js';
 export { RatingMatrix, readRatings, type Rating } from './data/rating-matrix.js';
 export { LeaveOneOut, readInteractions, type Interactions, type RankingResult } from './data/implicit-feedback.js';
 export { NegativeSampledSource } from './data/negative-sampled-source.js';
-export { movieLensClickHistory, clickHistoryFeatures, CLICK_LABEL, type ClickHistoryData, type ClickHistoryOptions } from './data/click-history.js';
+export { movieLensClickHistory, clickHistoryFeatures, clickHistoryCategoryFeatures, CLICK_LABEL, type ClickHistoryData, type ClickHistoryOptions } from './data/click-history.js';
 
 export { Graph, Sym } from './engine/graph.js';
 export * as ops from './engine/ops.js';
@@ -44,6 +44,8 @@ export { ParametricActivationTower, PARAMETRIC_ACTIVATIONS, type ParametricActiv
 export { LocalActivationUnit } from './layers/local-activation-unit.js';
 export { nextBehaviourLoss } from './losses/next-behaviour-loss.js';
 export { GRU, GRU_VARIANTS, type GRUConfig, type GruVariant } from './layers/gru.js';
+export { AgeBucketEmbedding, type AgeBucketEmbeddingConfig } from './layers/age-bucket-embedding.js';
+export { GeneralSearchUnit, SEARCH_MODES, type GeneralSearchUnitConfig, type SearchMode, type SearchInputs, type SearchResult } from './layers/general-search-unit.js';
 export { inBatchSoftmaxLoss } from './losses/in-batch-softmax.js';
 
 export { MODEL_TYPES, modelDefinition } from './models/registry.js';

@@ -9,6 +9,9 @@
  * The result is a RawTable with columns user_id, item_id, genres ('|'-joined), history
  * ('|'-joined movie ids) and click, encoded by the ordinary FeaturePipeline with
  * `clickHistoryFeatures`: the history is a sequence feature sharing item_id's vocabulary.
+ * For category-keyed search (SIM's hard search) each movie also has one category, its first
+ * genre: column genre for the candidate and history_genre, parallel to history, for the
+ * behaviours (`clickHistoryCategoryFeatures`).
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -48,6 +51,17 @@ export function clickHistoryFeatures(maxHistory = 50): FeatureConfigInput[] {
     { name: 'item_id', type: 'categorical' },
     { name: 'genres', type: 'multi_value', maxLength: 6, truncate: 'first', pooling: 'mean' },
     { name: 'history', type: 'sequence', maxLength: maxHistory, vocabularyOf: 'item_id' },
+  ];
+}
+
+/**
+ * The candidate's category and the parallel sequence of the behaviours' categories, sharing one
+ * vocabulary so a behaviour is in the candidate's category exactly when their ids are equal.
+ */
+export function clickHistoryCategoryFeatures(maxHistory = 50): FeatureConfigInput[] {
+  return [
+    { name: 'genre', type: 'categorical' },
+    { name: 'history_genre', type: 'sequence', maxLength: maxHistory, vocabularyOf: 'genre' },
   ];
 }
 
@@ -93,6 +107,8 @@ export async function movieLensClickHistory(dir: string, options: ClickHistoryOp
     item_id: new StringColumnBuilder(),
     genres: new StringColumnBuilder(),
     history: new StringColumnBuilder(),
+    genre: new StringColumnBuilder(),
+    history_genre: new StringColumnBuilder(),
   };
   const click = new NumericColumnBuilder();
   const rowUsers: number[] = [];
@@ -104,6 +120,7 @@ export async function movieLensClickHistory(dir: string, options: ClickHistoryOp
     const timeline = byUser.get(user)!.sort((a, b) => timestamps[a]! - timestamps[b]!);
     const firstTest = timeline.length - Math.max(1, Math.ceil(timeline.length * testFraction));
     const clicked: number[] = [];
+    const clickedGenres: string[] = [];
     timeline.forEach((i, position) => {
       const item = items[i]!;
       const genres = genresOf.get(item);
@@ -112,9 +129,16 @@ export async function movieLensClickHistory(dir: string, options: ClickHistoryOp
       columns.item_id.push(String(item));
       columns.genres.push(genres);
       columns.history.push(clicked.slice(-maxHistory).join('|'));
+      // A movie without genre flags still needs a token, or history_genre would lose alignment.
+      const genre = genres.split('|')[0] || 'none';
+      columns.genre.push(genre);
+      columns.history_genre.push(clickedGenres.slice(-maxHistory).join('|'));
       const isClick = ratings[i]! >= clickThreshold;
       click.pushValue(isClick ? 1 : 0);
-      if (isClick) clicked.push(item);
+      if (isClick) {
+        clicked.push(item);
+        clickedGenres.push(genre);
+      }
       rowUsers.push(user);
       (position < firstTest ? train : test).push(row++);
     });

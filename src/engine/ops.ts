@@ -133,6 +133,8 @@ const Cast: OpDef = {
   name: 'Cast',
   infer: ([x], attrs) => [{ shape: x!.shape, dtype: attrs.to as DType }],
   emit: (e, node) => e.node('Cast', [e.name(node.inputs[0]!)], [e.name(node.outputs[0]!)], { to: ONNX_TYPE[node.attrs.to as DType] }),
+  // Between float types the gradient is cast back; ids and booleans take none.
+  vjp: ({ inputs: [x] }, [g]) => [x!.dtype === 'int64' || x!.dtype === 'bool' ? undefined : cast(g!, x!.dtype)],
 };
 
 /** ONNX TensorProto.DataType codes. */
@@ -502,6 +504,65 @@ const TopK: OpDef = {
     e.node('TopK', [e.name(node.inputs[0]!), e.int64([node.attrs.k as number])], node.outputs.map((s) => e.name(s)), { axis: -1, largest: 1, sorted: 1 }),
 };
 
+/**
+ * Indices (batch, k) of a gather along axis 1, unsqueezed and expanded over the trailing axes of
+ * `data` (batch, n, ...) into GatherElements/ScatterElements form (batch, k, ...).
+ */
+function elementIndices(e: Parameters<OpDef['emit']>[0], data: Sym, indices: Sym): string {
+  if (data.rank === 2) return e.name(indices);
+  const trailing = range(data.rank - 2).map((i) => i + 2);
+  const [unsqueezed, dataShape, indexShape, rest, target, expanded] = ['idx', 'shape', 'idxshape', 'rest', 'target', 'expanded'].map((h) => e.fresh(h)) as string[];
+  e.node('Unsqueeze', [e.name(indices), e.int64(trailing)], [unsqueezed!]);
+  e.node('Shape', [e.name(data)], [dataShape!]);
+  e.node('Shape', [e.name(indices)], [indexShape!]);
+  e.node('Slice', [dataShape!, e.int64([2]), e.int64([data.rank])], [rest!]);
+  e.node('Concat', [indexShape!, rest!], [target!], { axis: 0 });
+  e.node('Expand', [unsqueezed!, target!], [expanded!]);
+  return expanded!;
+}
+
+function checkAlong(op: string, data: Sym, indices: Sym): void {
+  if (data.rank < 2 || indices.rank !== 2 || indices.dtype !== 'int64') {
+    throw new ConfigError(`${op}: needs data (batch, n, ...) and int64 indices (batch, k), got [${data.shape}] and ${indices.dtype} [${indices.shape}]`);
+  }
+}
+
+/**
+ * out[b, j, ...] = x[b, indices[b, j], ...]: per-row selection along axis 1 (ONNX GatherElements,
+ * O(k) per row whatever n is). The gradient scatters back into the selected positions.
+ */
+const GatherAlong: OpDef = {
+  name: 'GatherAlong',
+  infer: ([x, indices]) => {
+    checkAlong('GatherAlong', x!, indices!);
+    return [{ shape: [x!.shape[0]!, indices!.shape[1]!, ...x!.shape.slice(2)], dtype: x!.dtype }];
+  },
+  emit: (e, node) => {
+    const [x, indices] = node.inputs as [Sym, Sym];
+    e.node('GatherElements', [e.name(x), elementIndices(e, x, indices)], [e.name(node.outputs[0]!)], { axis: 1 });
+  },
+  vjp: ({ inputs: [x, indices] }, [g]) => [scatterAddAlong(g!, indices!, x!), undefined],
+};
+
+/**
+ * The adjoint of GatherAlong: zeros shaped like `like` (batch, n, ...) with g[b, j, ...] added at
+ * position indices[b, j] (ONNX ScatterElements, reduction add, so repeated indices accumulate).
+ */
+const ScatterAddAlong: OpDef = {
+  name: 'ScatterAddAlong',
+  infer: ([g, indices, like]) => {
+    checkAlong('ScatterAddAlong', like!, indices!);
+    return [{ shape: like!.shape, dtype: g!.dtype }];
+  },
+  emit: (e, node) => {
+    const [g, indices, like] = node.inputs as [Sym, Sym, Sym];
+    const zeros = e.fresh('zeros');
+    e.node('Mul', [e.name(like), e.scalar(0)], [zeros]);
+    e.node('ScatterElements', [zeros, elementIndices(e, like, indices), e.name(g)], [e.name(node.outputs[0]!)], { axis: 1, reduction: 'add' });
+  },
+  vjp: ({ inputs: [, indices] }, [g]) => [gatherAlong(g!, indices!), undefined, undefined],
+};
+
 // ---------------------------------------------------------------------------------------------
 // The functional API models are written in
 
@@ -542,6 +603,10 @@ export const gather = (table: Sym, ids: Sym) => table.graph.apply1(Gather, [tabl
 export const sigmoidCrossEntropy = (logits: Sym, labels: Sym) => logits.graph.apply1(SigmoidCrossEntropy, [logits, labels]);
 export const softmaxCrossEntropy = (logits: Sym, labels: Sym) => logits.graph.apply1(SoftmaxCrossEntropy, [logits, labels]);
 export const eyeLike = (x: Sym) => x.graph.apply1(EyeLike, [x]);
+/** x[b, indices[b, j], ...] for each row b: a per-row selection along axis 1, differentiable in x. */
+export const gatherAlong = (x: Sym, indices: Sym) => x.graph.apply1(GatherAlong, [x, indices]);
+/** Zeros like `like` with g added at the positions `indices` along axis 1: GatherAlong's adjoint. */
+export const scatterAddAlong = (g: Sym, indices: Sym, like: Sym) => g.graph.apply1(ScatterAddAlong, [g, indices, like]);
 /** The k largest entries of each row (last axis) and their indices, best first. */
 /** x cut along `axis` into consecutive pieces of `sizes` (default: pieces of 1). */
 export function split(x: Sym, axis: number, sizes?: readonly number[]): Sym[] {

@@ -121,6 +121,11 @@ export class BuildContext {
     return this.graph.input(feature, [BATCH], 'data', 'int64');
   }
 
+  /** The int64 padded ids of a multi-value or sequence feature, [batch, maxLength] (compared in-graph, e.g. categories). */
+  paddedIds(feature: string, maxLength: number): Sym {
+    return this.graph.input(feature, [BATCH, maxLength], 'data', 'int64');
+  }
+
   /** The padding mask of a multi-value feature, [batch, maxLength]. */
   mask(feature: string, maxLength: number): Sym {
     return this.graph.input(`${feature}_mask`, [BATCH, maxLength]);

@@ -8,6 +8,7 @@
  * column per sequence position ('history[0]' is the oldest kept), for Predictor.explain.
  */
 import { z } from 'zod';
+import type { Sym } from '../engine/graph.js';
 import { concat } from '../engine/ops.js';
 import { ConfigError } from '../errors.js';
 import { LocalActivationUnit } from '../layers/local-activation-unit.js';
@@ -26,40 +27,67 @@ export function historyFeature(inputs: FeatureInputs, named: string | undefined)
   return sequences[0]!.name;
 }
 
+/** DIN's options, shared by the models that attend like it (SIM's exact search unit). */
+export const dinOptions = {
+  ...embeddingOptions,
+  /** The sequence feature; default: the only one. Its `vocabularyOf` feature is the candidate. */
+  history: z.string().min(1).optional(),
+  attentionUnits: z.array(z.number().int().positive()).min(1).default([36]),
+  attentionActivation: z.enum(PARAMETRIC_ACTIVATIONS).default('dice'),
+  hiddenUnits: z.array(z.number().int().positive()).min(1).default([200, 80]),
+  activation: z.enum(PARAMETRIC_ACTIVATIONS).default('dice'),
+  dropout: z.number().min(0).lt(1).default(0),
+};
+
+type DinOptions = z.infer<z.ZodObject<typeof dinOptions>>;
+
+/** Behaviours (batch, n, d) with their mask (batch, n), attended under `name`, one column per behaviour. */
+export interface AttendedBehaviours {
+  name: string;
+  rows: Sym;
+  mask: Sym;
+  columns: string[];
+}
+
+/**
+ * DIN's scoring: each set of behaviours pooled by its own local activation unit against the
+ * candidate (batch, d); the interests, the candidate and every feature not in `used` go through
+ * the PReLU/Dice MLP to a logit. Each set's weights are exposed as the output of its name.
+ */
+export function attendAndScore(
+  inputs: FeatureInputs,
+  config: DinOptions,
+  candidate: Sym,
+  behaviours: readonly AttendedBehaviours[],
+  used: readonly string[],
+): { logit: Sym; outputs: Record<string, Sym>; columns: Record<string, string[]> } {
+  const ctx = inputs.ctx;
+  const outputs: Record<string, Sym> = {};
+  const columns: Record<string, string[]> = {};
+  const interests = behaviours.map((b) => {
+    const unit = new LocalActivationUnit({ name: b.name, hiddenUnits: config.attentionUnits, activation: config.attentionActivation });
+    const { output, weights } = unit.apply(ctx, b.rows, candidate, b.mask);
+    outputs[b.name] = weights;
+    columns[b.name] = b.columns;
+    return output;
+  });
+  const others = inputs.select(featureNames(inputs.spec).filter((name) => !used.includes(name)));
+  const parts = [candidate, ...interests];
+  if (others.fieldCount(false) > 0 || others.numericCount > 0) parts.unshift(others.flat(config.embeddingDim));
+  const tower = new ParametricActivationTower({ name: 'mlp', hiddenUnits: config.hiddenUnits, activation: config.activation, dropoutRate: config.dropout });
+  return { logit: logit(ctx, tower.apply(ctx, concat(parts, 1))), outputs, columns };
+}
+
 export const din = defineModel({
   type: 'din',
   description: 'Deep Interest Network: candidate-dependent attention pooling (no softmax) of a behaviour sequence, PReLU/Dice MLP',
-  schema: z
-    .object({
-      ...embeddingOptions,
-      /** The sequence feature; default: the only one. Its `vocabularyOf` feature is the candidate. */
-      history: z.string().min(1).optional(),
-      attentionUnits: z.array(z.number().int().positive()).min(1).default([36]),
-      attentionActivation: z.enum(PARAMETRIC_ACTIVATIONS).default('dice'),
-      hiddenUnits: z.array(z.number().int().positive()).min(1).default([200, 80]),
-      activation: z.enum(PARAMETRIC_ACTIVATIONS).default('dice'),
-      dropout: z.number().min(0).lt(1).default(0),
-    })
-    .strict(),
+  schema: z.object(dinOptions).strict(),
   build: (inputs, config) => {
-    const ctx = inputs.ctx;
     const dim = config.embeddingDim;
     const history = historyFeature(inputs, config.history);
     const sequence = inputs.sequence(history, dim, 'emb', 'history');
     const candidate = inputs.field(sequence.vocabularyOf, dim, 'emb', 'history');
-    const { output: interest, weights } = new LocalActivationUnit({
-      name: 'attention',
-      hiddenUnits: config.attentionUnits,
-      activation: config.attentionActivation,
-    }).apply(ctx, sequence.rows, candidate, sequence.mask);
-    const others = inputs.select(featureNames(inputs.spec).filter((name) => name !== history && name !== sequence.vocabularyOf));
-    const parts = [candidate, interest];
-    if (others.fieldCount(false) > 0 || others.numericCount > 0) parts.unshift(others.flat(dim));
-    const tower = new ParametricActivationTower({ name: 'mlp', hiddenUnits: config.hiddenUnits, activation: config.activation, dropoutRate: config.dropout });
-    return {
-      logit: logit(ctx, tower.apply(ctx, concat(parts, 1))),
-      outputs: { attention: weights },
-      columns: { attention: Array.from({ length: sequence.maxLength }, (_, i) => `${history}[${i}]`) },
-    };
+    const columns = Array.from({ length: sequence.maxLength }, (_, i) => `${history}[${i}]`);
+    return attendAndScore(inputs, config, candidate, [{ name: 'attention', rows: sequence.rows, mask: sequence.mask, columns }], [history, sequence.vocabularyOf]);
   },
 });

@@ -7,6 +7,7 @@ import { deepfm } from './deepfm.js';
 import { dlrm } from './dlrm.js';
 import { din } from './din.js';
 import { dien } from './dien.js';
+import { sim } from './sim.js';
 import { dnn } from './dnn.js';
 import { fnn } from './fnn.js';
 import { fm } from './fm.js';
@@ -23,7 +24,7 @@ import { sharedBottom } from './shared-bottom.js';
 import { twoTower } from './two-tower.js';
 import { wideDeep } from './wide-deep.js';
 
-const MODELS: readonly ModelDefinition<any>[] = [lr, fm, dnn, wideDeep, deepfm, dcn, dcnV2, dcnMix, dlrm, nfm, deepCrossing, ipnn, opnn, afm, fnn, twoTower, gmf, ncfMlp, neumf, sharedBottom, mmoe, ple, din, dien];
+const MODELS: readonly ModelDefinition<any>[] = [lr, fm, dnn, wideDeep, deepfm, dcn, dcnV2, dcnMix, dlrm, nfm, deepCrossing, ipnn, opnn, afm, fnn, twoTower, gmf, ncfMlp, neumf, sharedBottom, mmoe, ple, din, dien, sim];
 
 export const MODEL_TYPES = MODELS.map((m) => m.type);
 

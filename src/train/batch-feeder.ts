@@ -46,17 +46,20 @@ export class BatchFeeder {
     return b.length === size ? b : b.subarray(0, size);
   }
 
-  /** A categorical feature's ids as int64, for graphs that index with them (ctx.ids). */
-  private idsOf(batch: Batch, feature: string): BigInt64Array {
-    const ids = batch.categorical.get(feature);
+  /** A categorical feature's ids, [n], or a padded feature's, [n, maxLength], as int64, for graphs that index with them (ctx.ids, ctx.paddedIds). */
+  private idsOf(batch: Batch, feature: string): Feed {
+    const padded = batch.multiValue.get(feature);
+    const ids = padded?.ids ?? batch.categorical.get(feature);
     if (!ids) throw new ArtifactError(`the model reads the ids of feature '${feature}', which the data does not provide`);
+    const shape = padded ? [batch.size, padded.maxLength] : [batch.size];
+    const count = shape[0]! * (shape[1] ?? 1);
     let buffer = this.idBuffers.get(feature);
-    if (!buffer || buffer.length < batch.size) {
-      buffer = new BigInt64Array(batch.size);
+    if (!buffer || buffer.length < count) {
+      buffer = new BigInt64Array(count);
       this.idBuffers.set(feature, buffer);
     }
-    for (let i = 0; i < batch.size; i++) buffer[i] = BigInt(ids[i]!);
-    return buffer.subarray(0, batch.size);
+    for (let i = 0; i < count; i++) buffer[i] = BigInt(ids[i]!);
+    return { data: buffer.subarray(0, count), shape };
   }
 
   /**
@@ -95,7 +98,7 @@ export class BatchFeeder {
       if (mask) feeds[`${lookup.feature}_mask`] = { data: mask.subarray(0, count), shape: [n, lookup.maxLength!] };
     }
     for (const input of graph.inputs) {
-      if (input.kind === 'data' && input.sym.dtype === 'int64') feeds[input.name] = { data: this.idsOf(batch, input.name), shape: [n] };
+      if (input.kind === 'data' && input.sym.dtype === 'int64') feeds[input.name] = this.idsOf(batch, input.name);
       if (input.kind === 'param') {
         const t = this.params.dense.get(input.name) ?? this.params.state.get(input.name);
         if (!t) throw new ArtifactError(`no value for weight '${input.name}'`);

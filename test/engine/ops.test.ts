@@ -141,3 +141,45 @@ test('TopK returns the k largest per row, best first, ties by the lower index', 
   assert.deepEqual(Array.from(out.values as Float32Array), [0.9, 0.9, 0.5, 2, 2, 2].map(Math.fround));
   assert.throws(() => op.topK(graph.input('y', [B, 2]), 3), /k = 3 exceeds the 2 entries/);
 });
+
+test('GatherAlong picks per-row positions along axis 1 (rank 2 and 3); ScatterAddAlong accumulates repeats', async () => {
+  const graph = new Graph('float32');
+  const x = graph.input('x', [B, 4, 2]);
+  const m = graph.input('m', [B, 4]);
+  const idx = graph.input('idx', [B, 3], 'data', 'int64');
+  const rows = op.gatherAlong(x, idx);
+  assert.deepEqual(rows.shape, [B, 3, 2]);
+  const scattered = op.scatterAddAlong(op.gatherAlong(m, idx), idx, m);
+  const session = await OnnxSession.create(exportOnnx(graph, { outputs: { rows, picked: op.gatherAlong(m, idx), scattered } }), { threads: 1 });
+  const out = await session.run({
+    x: { data: Float32Array.from({ length: 16 }, (_, i) => i), shape: [2, 4, 2] },
+    m: { data: Float32Array.of(1, 2, 3, 4, 5, 6, 7, 8), shape: [2, 4] },
+    idx: { data: BigInt64Array.of(3n, 0n, 3n, 1n, 2n, 0n), shape: [2, 3] },
+  });
+  assert.deepEqual(Array.from(out.rows as Float32Array), [6, 7, 0, 1, 6, 7, 10, 11, 12, 13, 8, 9]);
+  assert.deepEqual(Array.from(out.picked as Float32Array), [4, 1, 4, 6, 7, 5]);
+  // Row 0 picked position 3 twice: its value comes back twice.
+  assert.deepEqual(Array.from(out.scattered as Float32Array), [1, 0, 0, 8, 5, 6, 7, 0]);
+  assert.throws(() => op.gatherAlong(x, graph.input('f', [B, 3])), /int64 indices/);
+});
+
+for (const [name, shape] of [['rank 3', [2, 4, 3]], ['rank 2', [2, 4]]] as const) {
+  test(`gradient of GatherAlong (${name}, repeated index) and of ScatterAddAlong matches finite differences`, async () => {
+    const extraFeeds = { idx: { data: BigInt64Array.of(3n, 0n, 3n, 1n, 2n, 0n), shape: [2, 3] } };
+    const x: CheckedInput = { name: 'x', shape: [B, ...shape.slice(1)], dims: [...shape] };
+    await checkGradients([x], ({ x }, graph) => sumBatch(op.gatherAlong(x!, graph.input('idx', [B, 3], 'data', 'int64'))), { extraFeeds });
+    const g: CheckedInput = { name: 'g', shape: [B, 3, ...shape.slice(2)], dims: [2, 3, ...shape.slice(2)] };
+    await checkGradients([g, { ...x, constant: true }], ({ g, x }, graph) => sumBatch(op.scatterAddAlong(g!, graph.input('idx', [B, 3], 'data', 'int64'), x!)), { extraFeeds });
+  });
+}
+
+test('gradient of Cast between float types passes through; through an int64 cast none flows', async () => {
+  // Linear in x, so a wide step keeps the finite difference clear of float32 rounding.
+  await checkGradients([x34], ({ x }) => sumBatch(op.cast(op.cast(x!, 'float32'), 'float64')), { eps: 1e-2, tolerance: 1e-4 });
+  const graph = new Graph('float64');
+  const x = graph.input('x', [B, 4]);
+  const [g] = gradients(op.reduceSum(op.mul(x, op.cast(op.cast(x, 'int64'), 'float64')), [0, 1]), [x]);
+  const session = await OnnxSession.create(exportOnnx(graph, { outputs: { g: g! } }), { threads: 1 });
+  const out = await session.run({ x: { data: Float64Array.of(1.5, -2, 3, 0.25), shape: [1, 4] } });
+  assert.deepEqual(Array.from(out.g as Float64Array), [1, -2, 3, 0]);
+});
