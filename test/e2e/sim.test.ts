@@ -14,16 +14,10 @@ import { CLICK_LABEL, clickHistoryCategoryFeatures, clickHistoryFeatures, movieL
 import { FeatureSectionsSchema, parseWithSchema, type FeatureConfigInput } from '../../src/data/data-config.js';
 import { FeaturePipeline } from '../../src/data/feature-pipeline.js';
 import type { EncodedDataset } from '../../src/data/encoded-dataset.js';
-import { auc, gauc } from '../../src/metrics/index.js';
-import { Predictor } from '../../src/train/predict.js';
-import { RankingModel } from '../../src/train/ranking-model.js';
-import { TrainConfigSchema } from '../../src/train/train-config.js';
-import { Trainer } from '../../src/train/trainer.js';
+import { SEEDS, TRAIN, trainAndScore } from '../support/click-history-protocol.js';
 import { realDataSkip, sharedData } from '../support/real-data.js';
 
 const skip = realDataSkip('ml-100k/u.data');
-const SEEDS = [2026, 7];
-const TRAIN = { epochs: 3, batchSize: 256, optimizer: { type: 'adam', learningRate: 0.002 }, threads: 1 };
 const LONG = 200;
 const SHORT = 50;
 /**
@@ -44,22 +38,6 @@ const SHORT = 50;
  * lands 0.0006 / 0.0010 and 0.0004 / 0.0005 from DIN at these seeds (float summation order).
  */
 const TOLERANCE = { auc: 0.001, gauc: 0.001 };
-
-interface Scores {
-  auc: number;
-  gauc: number;
-  seconds: number;
-}
-
-async function trainAndScore(type: string, config: Record<string, unknown>, seed: number, dataset: EncodedDataset, train: Int32Array, test: Int32Array, groups: Int32Array): Promise<Scores> {
-  const started = performance.now();
-  const model = new RankingModel(dataset.spec, RankingModel.parseModelSpec(type, config), { task: 'click', kind: 'binary', offset: 0 }, undefined, seed);
-  await new Trainer(model, TrainConfigSchema.parse({ ...TRAIN, seed })).fit({ source: dataset, rows: train });
-  const predictor = await Predictor.create(model, 1);
-  const { predictions, labels } = await predictor.predict(dataset, test, { task: 'click' });
-  await predictor.release();
-  return { auc: auc(labels!, predictions), gauc: gauc(labels!, predictions, groups), seconds: (performance.now() - started) / 1000 };
-}
 
 test(`MovieLens 100K clicks with history: SIM (hard search) over ${LONG} (50 recent + 10 searched) is not worse than DIN over ${SHORT} on test AUC and gAUC`, { skip, timeout: 300_000 }, async () => {
   const started = performance.now();
@@ -88,7 +66,7 @@ test(`MovieLens 100K clicks with history: SIM (hard search) over ${LONG} (50 rec
   for (const seed of SEEDS) {
     for (const [name, run] of Object.entries(runs) as [keyof typeof runs, (typeof runs)[keyof typeof runs]][]) {
       if (!run.seeds.includes(seed)) continue;
-      const scores = await trainAndScore(run.type, run.config, seed, datasets[run.length]!, data.train, data.test, groups);
+      const scores = await trainAndScore(run.type, run.config, seed, { dataset: datasets[run.length]!, train: data.train, test: data.test, groups });
       console.log(`${name} (history ${run.length}; ${settings}; seed ${seed}): test auc ${scores.auc.toFixed(4)} gauc ${scores.gauc.toFixed(4)}; ${scores.seconds.toFixed(1)} s`);
       mean[name].auc += scores.auc / run.seeds.length;
       mean[name].gauc += scores.gauc / run.seeds.length;
