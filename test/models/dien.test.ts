@@ -8,13 +8,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ParameterStore } from '../../src/engine/parameter-store.js';
 import { RankingModel } from '../../src/train/ranking-model.js';
-import { Predictor } from '../../src/train/predict.js';
 import { Trainer } from '../../src/train/trainer.js';
 import { TrainConfigSchema } from '../../src/train/train-config.js';
 import { withSampledNegatives } from '../../src/train/sampled-negatives.js';
 import { Random } from '../../src/util/random.js';
 import { ConfigError } from '../../src/errors.js';
-import { dataset, HEAD, HISTORIES, ITEMS, ROWS, served, spec } from '../support/tiny-history.js';
+import { dataset, HEAD, HISTORIES, ITEMS, predictWithAttention, ROWS, served, spec } from '../support/tiny-history.js';
 
 const CONFIG = { embeddingDim: 4, hiddenUnits: [6], activation: 'prelu' };
 
@@ -24,15 +23,8 @@ for (const evolution of ['augru', 'aigru', 'agru'] as const) {
     const params = new ParameterStore(3);
     const short = new RankingModel(spec(3), config, HEAD, params);
     const long = new RankingModel(spec(7), config, HEAD, params);
-    const predict = async (model: RankingModel, maxLength: number) => {
-      const predictor = await Predictor.create(model, 1);
-      const { predictions } = await predictor.predict(dataset(maxLength), ROWS);
-      const attention = await predictor.explain(dataset(maxLength), ROWS, 'attention');
-      await predictor.release();
-      return { predictions, attention };
-    };
-    const a = await predict(short, 3);
-    const b = await predict(long, 7);
+    const a = await predictWithAttention(short, 3);
+    const b = await predictWithAttention(long, 7);
     a.predictions.forEach((p, i) => assert.ok(Math.abs(p - b.predictions[i]!) < 1e-6, `row ${i}: ${p} vs ${b.predictions[i]}`));
     const servedLong = await served(long, dataset(7), 7);
     servedLong.forEach((p, i) => assert.ok(Math.abs(p - a.predictions[i]!) < 1e-6, `served ${p} vs eval ${a.predictions[i]}`));

@@ -8,9 +8,8 @@ import assert from 'node:assert/strict';
 import type { FeatureSpec } from '../../src/data/batch.js';
 import { ParameterStore } from '../../src/engine/parameter-store.js';
 import { RankingModel } from '../../src/train/ranking-model.js';
-import { Predictor } from '../../src/train/predict.js';
 import { ConfigError } from '../../src/errors.js';
-import { dataset, HEAD, HISTORIES, ROWS, served, spec } from '../support/tiny-history.js';
+import { dataset, HEAD, HISTORIES, predictWithAttention, served, spec } from '../support/tiny-history.js';
 
 for (const activation of ['dice', 'prelu'] as const) {
   test(`DIN (${activation}): appending padding to the history changes no output bit (eval and served)`, async () => {
@@ -18,15 +17,8 @@ for (const activation of ['dice', 'prelu'] as const) {
     const params = new ParameterStore(3);
     const short = new RankingModel(spec(3), config, HEAD, params);
     const long = new RankingModel(spec(7), config, HEAD, params);
-    const predict = async (model: RankingModel, maxLength: number) => {
-      const predictor = await Predictor.create(model, 1);
-      const { predictions } = await predictor.predict(dataset(maxLength), ROWS);
-      const attention = await predictor.explain(dataset(maxLength), ROWS, 'attention');
-      await predictor.release();
-      return { predictions, attention };
-    };
-    const a = await predict(short, 3);
-    const b = await predict(long, 7);
+    const a = await predictWithAttention(short, 3);
+    const b = await predictWithAttention(long, 7);
     assert.deepEqual(Array.from(b.predictions), Array.from(a.predictions));
     const servedShort = await served(short, dataset(3), 3);
     assert.deepEqual(Array.from(await served(long, dataset(7), 7)), Array.from(servedShort));

@@ -6,6 +6,7 @@
 import type { FeatureSpec } from '../../src/data/batch.js';
 import { EncodedDataset } from '../../src/data/encoded-dataset.js';
 import { OnnxSession } from '../../src/engine/runtime.js';
+import { Predictor } from '../../src/train/predict.js';
 import type { RankingModel } from '../../src/train/ranking-model.js';
 
 export const HEAD = { task: 'click', kind: 'binary' as const, offset: 0 };
@@ -54,4 +55,13 @@ export async function served(model: RankingModel, data: EncodedDataset, maxLengt
   });
   await session.release();
   return out.prediction as Float32Array;
+}
+
+/** The eval graph's predictions and attention weights for ROWS with histories padded to `maxLength`. */
+export async function predictWithAttention(model: RankingModel, maxLength: number) {
+  const predictor = await Predictor.create(model, 1);
+  const { predictions } = await predictor.predict(dataset(maxLength), ROWS);
+  const attention = await predictor.explain(dataset(maxLength), ROWS, 'attention');
+  await predictor.release();
+  return { predictions, attention };
 }
