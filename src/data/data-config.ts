@@ -12,9 +12,8 @@
  *   features: [{ name: user, type: categorical }, { name: zip3, type: categorical,
  *               column: zip, prefix: 3 }]
  */
-import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { readConfigFile } from '../util/config-file.js';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 
@@ -536,17 +535,5 @@ export function parsePipelineConfig(value: unknown, file?: string): PipelineConf
 
 /** Read a YAML or JSON config file and validate its data/label/features sections. */
 export async function readPipelineConfig(file: string): Promise<PipelineConfig> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new ConfigError(`cannot read the config file: ${(error as Error).message}`, { file });
-  }
-  let value: unknown;
-  try {
-    value = extname(file).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
-  } catch (error) {
-    throw new ConfigError(`not valid ${extname(file).toLowerCase() === '.json' ? 'JSON' : 'YAML'}: ${(error as Error).message}`, { file });
-  }
-  return parsePipelineConfig(value, file);
+  return parsePipelineConfig(await readConfigFile(file), file);
 }

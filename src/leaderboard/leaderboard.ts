@@ -4,9 +4,7 @@
  * (SVG) and JSON. The list and its hyper-parameters live in a leaderboard file
  * (examples/frappe-leaderboard.yaml); each entry is validated before anything trains.
  */
-import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { loadTrainingData } from '../data/load-dataset.js';
 import { parseWithSchema } from '../data/data-config.js';
@@ -17,6 +15,7 @@ import { parseRunConfig, type RunConfig } from '../train/run-config.js';
 import type { TrainCallbacks } from '../train/trainer.js';
 import { trainOnData } from '../train/train-run.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-write.js';
+import { readConfigFile } from '../util/config-file.js';
 
 const LeaderboardSchema = z
   .object({
@@ -68,21 +67,10 @@ export interface LeaderboardRow {
 
 /** Read and validate a leaderboard file; `only` keeps the named models (in file order). */
 export async function readLeaderboard(file: string, only?: readonly string[]): Promise<Leaderboard> {
-  let value: unknown;
-  try {
-    value = parseYaml(await readFile(file, 'utf8'));
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message.split('\n')[0];
-    throw new ConfigError(`cannot read the leaderboard: ${reason}`, { file });
-  }
-  const board = parseWithSchema(LeaderboardSchema, value, file);
+  const board = parseWithSchema(LeaderboardSchema, await readConfigFile(file, 'the leaderboard'), file);
   const datasetFile = resolve(dirname(file), board.dataset);
-  let dataset: Record<string, unknown>;
-  try {
-    dataset = parseYaml(await readFile(datasetFile, 'utf8')) as Record<string, unknown>;
-  } catch (error) {
-    throw new ConfigError(`cannot read the dataset config ${datasetFile}: ${(error as Error).message.split('\n')[0]}`, { file, field: 'dataset' });
-  }
+  // The dataset's data, label(s) and features; its own model, train and output give way to each entry's.
+  const { model: _model, train: _train, output: _output, ...dataset } = (await readConfigFile(datasetFile, 'the dataset config')) as Record<string, unknown>;
   const names = board.models.map((m) => m.name);
   const unknown = (only ?? []).filter((n) => !names.includes(n));
   if (unknown.length > 0) throw new ConfigError(`no model named ${unknown.join(', ')} in the leaderboard; it has: ${names.join(', ')}`, { field: '--models' });
@@ -90,9 +78,8 @@ export async function readLeaderboard(file: string, only?: readonly string[]): P
   const entries = board.models.flatMap((m, i) => {
     if (only && !only.includes(m.name)) return [];
     const withDim = board.embeddingDim !== undefined && hasEmbedding(m.model.type) && m.model.embeddingDim === undefined ? { ...m.model, embeddingDim: board.embeddingDim } : m.model;
-    const run = { data: dataset.data, label: dataset.label, labels: dataset.labels, features: dataset.features, model: withDim, train: { ...board.train, ...m.train } };
     try {
-      return [{ name: m.name, config: parseRunConfig(JSON.parse(JSON.stringify(run)), file) }];
+      return [{ name: m.name, config: parseRunConfig({ ...dataset, model: withDim, train: { ...board.train, ...m.train } }, file) }];
     } catch (error) {
       if (error instanceof ConfigError) throw new ConfigError(`model '${m.name}': ${error.message}`, { file, field: `models.${i}${error.location.field ? `.${error.location.field}` : ''}` });
       throw error;

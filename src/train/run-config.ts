@@ -3,8 +3,7 @@
  * pipeline, `model: { type, ...hyper-parameters }`, `train: {...}` and an optional `output`
  * directory. Every section is validated; errors name the file and the field path.
  */
-import { readFile } from 'node:fs/promises';
-import { parse as parseYaml } from 'yaml';
+import { readConfigFile } from '../util/config-file.js';
 import { z } from 'zod';
 import { parsePipelineConfig, parseWithSchema, type PipelineConfig } from '../data/data-config.js';
 import { ConfigError } from '../errors.js';
@@ -92,19 +91,5 @@ function checkTrainAgainstData(train: TrainConfig, pipeline: PipelineConfig, ctx
 }
 
 export async function readRunConfig(file: string): Promise<RunConfig> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'a directory, not a file' : (error as Error).message;
-    throw new ConfigError(`cannot read the config file: ${reason}`, { file });
-  }
-  let value: unknown;
-  try {
-    value = parseYaml(text);
-  } catch (error) {
-    throw new ConfigError(`not valid YAML/JSON: ${(error as Error).message.split('\n')[0]}`, { file });
-  }
-  return parseRunConfig(value, file);
+  return parseRunConfig(await readConfigFile(file), file);
 }

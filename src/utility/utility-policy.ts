@@ -14,8 +14,7 @@
  *     purchase: { weight: 3 }
  *     hide: { weight: -2, prediction: raw }
  */
-import { readFile } from 'node:fs/promises';
-import { parse as parseYaml } from 'yaml';
+import { readConfigFile } from '../util/config-file.js';
 import { z } from 'zod';
 import { parseWithSchema } from '../data/data-config.js';
 import { ConfigError } from '../errors.js';
@@ -46,19 +45,7 @@ export function parseUtilityPolicy(value: unknown, file?: string): UtilityPolicy
 }
 
 export async function readUtilityPolicy(file: string): Promise<UtilityPolicy> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new ConfigError(`cannot read the utility policy: ${(error as Error).message}`, { file });
-  }
-  let value: unknown;
-  try {
-    value = parseYaml(text);
-  } catch (error) {
-    throw new ConfigError(`not valid YAML: ${(error as Error).message.split('\n')[0]}`, { file });
-  }
-  return parseUtilityPolicy(value, file);
+  return parseUtilityPolicy(await readConfigFile(file, 'the utility policy'), file);
 }
 
 /** A ConfigError naming the term of a task the model has no head for. */
