@@ -91,3 +91,5 @@ export { calibrationSummary, type CalibrationSummary } from './calibration/calib
 export { reliabilityDiagramSvg } from './calibration/reliability-diagram.js';
 export { lineChartSvg, type Series } from './report/line-chart-svg.js';
 export { UtilityPolicySchema, parseUtilityPolicy, readUtilityPolicy, checkPolicyTasks, composeUtility, type UtilityPolicy, type TaskPredictions } from './utility/utility-policy.js';
+export { BundleScorer, servingFeeds, type BundleScores } from './bundle/bundle-scorer.js';
+export type { Explanation } from './explain/explanation.js';

@@ -12,11 +12,11 @@ import { join } from 'node:path';
 import { saveCalibration } from '../../src/calibration/calibration-file.js';
 import { SegmentedCalibration } from '../../src/calibration/segmented-calibration.js';
 import { calibrationSummary } from '../../src/calibration/calibration-summary.js';
-import type { Batch } from '../../src/data/batch.js';
 import type { EncodedDataset } from '../../src/data/encoded-dataset.js';
 import { FeaturePipeline } from '../../src/data/feature-pipeline.js';
 import { loadWithPipeline } from '../../src/data/load-dataset.js';
-import type { Feed, OnnxSession } from '../../src/engine/runtime.js';
+import type { OnnxSession } from '../../src/engine/runtime.js';
+import { servingFeeds } from '../../src/bundle/bundle-scorer.js';
 import { loadModel } from '../../src/train/model-artifact.js';
 import { Predictor } from '../../src/train/predict.js';
 import { parseRunConfig } from '../../src/train/run-config.js';
@@ -93,18 +93,10 @@ export async function scoreWithModelDir(modelDir: string, file: string): Promise
   }
 }
 
-/** The served graph's feeds for a batch: int64 ids per categorical feature, float32 `dense`. */
-export function onnxFeeds(batch: Batch, inputs: readonly string[]) {
-  const feeds: Record<string, Feed> = {};
-  for (const [name, ids] of batch.categorical) if (inputs.includes(name)) feeds[name] = { data: BigInt64Array.from(ids, (id) => BigInt(id)), shape: [batch.size] };
-  if (inputs.includes('dense')) feeds.dense = { data: batch.dense, shape: [batch.size, batch.dense.length / batch.size] };
-  return feeds;
-}
-
 /** Every output of `session` on all rows of `dataset`. */
 export async function scoreWithSession(session: OnnxSession, dataset: EncodedDataset): Promise<Record<string, Float32Array>> {
   const [batch] = [...dataset.batches(dataset.allRows(), dataset.numRows, { reuseBuffers: false })];
-  return (await session.run(onnxFeeds(batch!, session.inputNames))) as unknown as Record<string, Float32Array>;
+  return (await session.run(servingFeeds(batch!, dataset.spec))) as unknown as Record<string, Float32Array>;
 }
 
 /** A copy of bundle `dir` at `to`, with `edit` applied to its files and the manifest re-hashed to match. */

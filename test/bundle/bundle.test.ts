@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { cp, mkdir, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { BundleScorer } from '../../src/bundle/bundle-scorer.js';
 import { createBundle } from '../../src/bundle/create-bundle.js';
 import { loadBundle, type Bundle } from '../../src/bundle/load-bundle.js';
 import { readTar } from '../../src/bundle/tar-archive.js';
@@ -116,6 +117,27 @@ test('multi-task round trip: one output per head, each equal to the model direct
   for (const task of ['click', 'buy']) assertAllClose(served[`prediction/${task}`]!, expected.predictions.get(task)!, 1e-6, `head ${task}`);
   assert.deepEqual(bundle.manifest.utilityPolicy, { version: 'mt-1', tasks: ['click', 'buy'] });
   assert.deepEqual(bundle.manifest.calibratedTasks, []);
+});
+
+test('BundleScorer serves each task calibrated, with the utility the policy composes', async () => {
+  const expected = await scoreWithModelDir(f.dnn, f.scoreFile);
+  const bundle = await loadBundle(bundleDir);
+  const data = await loadWithPipeline(bundle.pipeline, f.scoreFile, process.cwd(), { requireLabels: false });
+  const scorer = await BundleScorer.create(bundle, { threads: 1 });
+  const scores = await scorer.score(data.source, data.rows, undefined, 64);
+  await scorer.release();
+  const click = scores.tasks.get('click')!;
+  assertAllClose(click.raw, expected.predictions.get('click')!, 1e-6, 'raw');
+  assert.deepEqual(click.calibrated, bundle.calibration.get('click')!.apply(click.raw));
+  assert.deepEqual(Array.from(scores.score), Array.from(click.calibrated, (p) => 2 * p), 'utility = 2 x calibrated click');
+
+  const mmoe = await loadBundle(mmoeBundle);
+  const mmoeScorer = await BundleScorer.create(mmoe, { threads: 1 });
+  const mt = await mmoeScorer.score(data.source, data.rows);
+  await mmoeScorer.release();
+  const mmoeExpected = await scoreWithModelDir(f.mmoe, f.scoreFile);
+  for (const task of ['click', 'buy']) assertAllClose(mt.tasks.get(task)!.raw, mmoeExpected.predictions.get(task)!, 1e-6, task);
+  assertAllClose(Float32Array.from(mt.utility!), Float32Array.from(mt.tasks.get('click')!.raw, (c, i) => 0.5 + c + 3 * mt.tasks.get('buy')!.raw[i]!), 1e-6, 'utility');
 });
 
 test('archive round trip: the .tar holds the same files and loads to the same manifest and predictions', async () => {
