@@ -48,6 +48,22 @@ test('FNN warm start: its w_i and v_i tables are the trained FM\'s, its MLP keep
   assertSameTensors(again.params.snapshot(), fnn.params.snapshot());
 });
 
+test('AFM warm start: every table and weight the FM shares with it comes from the trained FM; its attention keeps its initialisation', async () => {
+  const config = { embeddingDim: 4, attentionUnits: 3, pretrain: { type: 'fm', epochs: 2, learningRate: 0.01 } };
+  const afm = model('afm', config);
+  const initial = model('afm', config);
+  initial.build('eval');
+  const result = (await warmStart(afm, trainConfig({ epochs: 1, batchSize: 64 }), split))!;
+  const fm = result.sources[0]!.model;
+  const shared = [...fm.params.allTensors().keys()].filter((n) => afm.params.allTensors().has(n));
+  assert.deepEqual([...result.copied].sort(), shared.sort());
+  for (const table of ['emb/a', 'emb/b', 'linear/a', 'linear/b']) assert.ok(shared.includes(table), table);
+  assertSameTensors(tensors(afm.params, shared), tensors(fm.params, shared));
+  const own = [...afm.params.dense.keys()].filter((n) => !shared.includes(n));
+  assert.ok(own.some((n) => n.startsWith('afm/')), `attention parameters: ${own.join(', ')}`);
+  assertSameTensors(tensors(afm.params, own), tensors(initial.params, own));
+});
+
 test('NeuMF warm start: every weight comes from the trained GMF and MLP, and its logit is α·GMF + (1−α)·MLP', async () => {
   const alpha = 0.3;
   const neumf = model('neumf', { user: 'a', item: 'b', gmfEmbeddingDim: 4, mlpEmbeddingDim: 4, hiddenUnits: [8, 4], alpha, pretrain: true });
