@@ -19,6 +19,7 @@ export interface ShadowCommandOptions {
 }
 
 const fixed = (value: number, digits = 4) => (Number.isNaN(value) ? 'n/a' : value.toFixed(digits));
+const pValue = (p: number) => (p < 0.001 ? p.toExponential(1) : p.toFixed(3));
 
 /** Columns padded to their widest cell. */
 function table(rows: readonly (readonly string[])[]): string[] {
@@ -38,7 +39,7 @@ export function formatShadowReport(report: ShadowReport): string {
     '',
     ...table([
       ['', 'mean A', 'mean B', 'std A', 'std B', 'p50 A', 'p50 B', 'mean |B-A|', 'KS', 'KS p', 'PSI'],
-      ...report.shifts.map((s) => [s.name, fixed(s.a.mean), fixed(s.b.mean), fixed(s.a.std), fixed(s.b.std), fixed(s.a.quantiles.p50), fixed(s.b.quantiles.p50), fixed(s.meanAbsDifference), fixed(s.ks), fixed(s.ksPValue, 3), fixed(s.psi)]),
+      ...report.shifts.map((s) => [s.name, fixed(s.a.mean), fixed(s.b.mean), fixed(s.a.std), fixed(s.b.std), fixed(s.a.quantiles.p50), fixed(s.b.quantiles.p50), fixed(s.meanAbsDifference), fixed(s.ks), pValue(s.ksPValue), fixed(s.psi)]),
     ]),
     '',
   ];
