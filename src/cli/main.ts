@@ -7,6 +7,7 @@ import { runDemo } from './demo.js';
 import { calibrateCommand } from './calibrate.js';
 import { benchModelsCommand } from './bench-models.js';
 import { bundleCreateCommand, bundleInspectCommand } from './bundle.js';
+import { shadowCommand } from './shadow.js';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -102,6 +103,18 @@ bundle
   .argument('<path>', 'bundle directory or .tar archive')
   .option('--json', 'print the manifest as JSON')
   .action(bundleInspectCommand);
+
+program
+  .command('shadow')
+  .description('score the same requests with two bundles and report score shift (KS, PSI), top-K overlap and the largest disagreements')
+  .option('--bundle <path>', 'bundle directory or archive; give exactly two: A (serving) then B (candidate)', (value: string, previous: string[]) => [...previous, value], [] as string[])
+  .requiredOption('-d, --data <file>', 'rows to score (the columns both bundles read)')
+  .option('--group-by <column>', 'column whose value identifies a request, e.g. user (default: the whole file is one request)')
+  .option('--k <n>', 'cutoff of Jaccard@K', positiveInt, 10)
+  .option('--top <n>', 'largest disagreements to list', positiveInt, 10)
+  .option('-o, --out <file>', 'also write the report as JSON (atomically)')
+  .option('--threads <n>', 'ONNX Runtime threads per bundle', positiveInt)
+  .action(shadowCommand);
 
 try {
   await program.parseAsync();

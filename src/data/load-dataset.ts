@@ -152,10 +152,25 @@ export async function readColumnWithPipeline(
   column: string,
   options: PipelineLoadOptions = {},
 ): Promise<(string | undefined)[]> {
+  return (await readColumnsWithPipeline(pipeline, source, baseDir, [column], options)).get(column)!;
+}
+
+/** Several columns of the file `loadWithPipeline` would read, in one pass, as `readColumnWithPipeline` gives each. */
+export async function readColumnsWithPipeline(
+  pipeline: FeaturePipeline,
+  source: string | TableSourceInput | DataConfigInput | DataConfig,
+  baseDir: string,
+  columns: readonly string[],
+  options: PipelineLoadOptions = {},
+): Promise<Map<string, (string | undefined)[]>> {
   const { file, read } = resolvePipelineSource(pipeline, source, options);
-  const table = await readTable(file, read, new Map([[column, { kind: 'string' as const }]]), baseDir);
-  const { codes, dictionary } = table.strings(column);
-  return Array.from(codes, (code) => (code < 0 ? undefined : dictionary[code]));
+  const table = await readTable(file, read, new Map(columns.map((column) => [column, { kind: 'string' as const }])), baseDir);
+  return new Map(
+    columns.map((column) => {
+      const { codes, dictionary } = table.strings(column);
+      return [column, Array.from(codes, (code) => (code < 0 ? undefined : dictionary[code]))];
+    }),
+  );
 }
 
 /** The file and read options a pipeline reads `source` with. */

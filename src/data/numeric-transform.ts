@@ -65,15 +65,20 @@ function stepName(step: FittedStep): string {
   return step.kind === 'clip' ? `clip [${step.lo}, ${step.hi}]` : step.kind;
 }
 
+/** The p-quantile (0 <= p <= 1) of ascending `sorted`, interpolating linearly between neighbours. */
+export function quantileOfSorted(sorted: ArrayLike<number>, p: number): number {
+  const position = p * (sorted.length - 1);
+  const below = Math.floor(position);
+  const above = Math.min(below + 1, sorted.length - 1);
+  return sorted[below]! + (position - below) * (sorted[above]! - sorted[below]!);
+}
+
 /** Boundaries at quantiles 1/n .. (n-1)/n of `values` (linear interpolation), deduplicated. */
-export function quantileBoundaries(values: Float64Array, n: number): number[] {
+export function quantileBoundaries(values: ArrayLike<number>, n: number): number[] {
   const sorted = Float64Array.from(values).sort();
   const boundaries: number[] = [];
   for (let i = 1; i < n; i++) {
-    const position = (i / n) * (sorted.length - 1);
-    const below = Math.floor(position);
-    const above = Math.min(below + 1, sorted.length - 1);
-    const value = sorted[below]! + (position - below) * (sorted[above]! - sorted[below]!);
+    const value = quantileOfSorted(sorted, i / n);
     if (boundaries.length === 0 || value > boundaries[boundaries.length - 1]!) boundaries.push(value);
   }
   return boundaries;

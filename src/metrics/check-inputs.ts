@@ -12,6 +12,13 @@ export function checkLength(metric: string, field: string, array: ArrayLike<numb
   }
 }
 
+/** Paired samples (row i of `b` scores the same row as row i of `a`) must have equal lengths. */
+export function checkPaired(metric: string, a: ArrayLike<number>, b: ArrayLike<number>): void {
+  if (a.length !== b.length) {
+    throw new DataError(`${metric}: b has ${b.length} entries but a has ${a.length}; the two must score the same rows`, { field: 'b' });
+  }
+}
+
 /** No entry may be NaN (a NaN score has no place in an ordering). Infinities are allowed. */
 export function checkNotNaN(metric: string, field: string, array: ArrayLike<number>): void {
   for (let i = 0; i < array.length; i++) {

@@ -11,3 +11,7 @@ export { evaluateMetric, higherIsBetter, isMetricName, needsGroups, type MetricI
 export { calibrationBins, MIN_CALIBRATION_BINS, type CalibrationBin } from './calibration-bins.js';
 export { expectedCalibrationError } from './expected-calibration-error.js';
 export { calibrationRatio } from './calibration-ratio.js';
+export { ksStatistic, kolmogorovSurvival, type KsResult } from './ks-statistic.js';
+export { populationStabilityIndex, EMPTY_BIN_FRACTION } from './population-stability-index.js';
+export { kendallTauB } from './kendall-tau.js';
+export { jaccardAtK } from './jaccard-at-k.js';
