@@ -15,6 +15,8 @@ import { integratedGradients } from '../../src/explain/integrated-gradients.js';
 import { Predictor } from '../../src/train/predict.js';
 import { RankingModel } from '../../src/train/ranking-model.js';
 import { Random } from '../../src/util/random.js';
+import { withPermuted } from '../../src/explain/permutation-importance.js';
+import * as tinyHistory from '../support/tiny-history.js';
 import { explainFixtures, relevanceConfig, type ExplainFixtures } from './explain-fixtures.js';
 
 const spec = (kind: 'binary' | 'regression'): FeatureSpec => ({
@@ -165,4 +167,23 @@ test('AFM attention: one mean per field pair labelled a×b, summing to 1 like ev
   const mean0 = Array.from({ length: 30 }, (_, row) => values[row * 6]!).reduce((a, b) => a + b, 0) / 30;
   assert.ok(Math.abs(attention!.mean[0]! - mean0) < 1e-6);
   assert.equal(await attentionWeights(model('lr', {}, 'binary'), data, 1), undefined);
+});
+
+test('DIN: attention means per history position, integrated gradients through attention, a sequence permuted as whole rows', async () => {
+  const m = new RankingModel(tinyHistory.spec(4), RankingModel.parseModelSpec('din', { embeddingDim: 4, history: 'history' }), tinyHistory.HEAD);
+  m.build('eval');
+  const data = tinyHistory.dataset(4);
+  const [attention] = (await attentionWeights(m, data, 1))!;
+  assert.deepEqual(attention!.labels, ['history[0]', 'history[1]', 'history[2]', 'history[3]']);
+  const predictor = await Predictor.create(m, 1);
+  const { values } = await predictor.explain(data, data.allRows(), 'attention');
+  await predictor.release();
+  attention!.mean.forEach((mean, k) => assert.ok(Math.abs(mean - (values[k]! + values[4 + k]! + values[8 + k]!) / 3) < 1e-6));
+  assert.equal(attention!.mean[3], (values[11]! + 0 + 0) / 3, 'only the third row has a fourth item');
+  const ig = (await integratedGradients(m, data, { steps: 64, threads: 1 }))!;
+  assert.deepEqual(ig.summary.features.map((f) => f.feature), ['age']);
+  assert.ok(ig.summary.completenessError < 1e-5, `completeness ${ig.summary.completenessError}`);
+  const permuted = withPermuted(data, 'history', Int32Array.of(2, 0, 1));
+  assert.deepEqual(Array.from(permuted.multiValue('history').ids), [2, 3, 5, 0, 1, 4, 0, 0, 0, 0, 0, 0]);
+  assert.deepEqual(Array.from(permuted.multiValue('history').mask), [1, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 0]);
 });
