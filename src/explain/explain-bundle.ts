@@ -45,11 +45,12 @@ export async function explainBundle(bundle: Bundle, dataFile: string, options: E
   const { source } = await loadWithPipeline(pipeline, dataFile, baseDir, { requireLabels: true });
   const rows = sampleRows(source.numRows, maxRows, seed);
   const dataset = source.select(rows);
-  const segmentBy = bundle.calibration.get(bundle.heads[0]!.task)?.segmentBy;
-  let segments: Map<string, SegmentValues> | undefined;
-  if (segmentBy !== undefined) {
+  // A per-segment calibration (of any task: the scorer calibrates them all) needs its column's raw values.
+  const segments = new Map<string, SegmentValues>();
+  for (const { segmentBy } of bundle.calibration.values()) {
+    if (segmentBy === undefined || segments.has(segmentBy)) continue;
     const values = await readColumnWithPipeline(pipeline, dataFile, baseDir, segmentBy);
-    segments = new Map([[segmentBy, Array.from(rows, (row) => values[row])]]);
+    segments.set(segmentBy, Array.from(rows, (row) => values[row]));
   }
 
   const scorer = await BundleScorer.create(bundle, threads !== undefined ? { threads } : {});

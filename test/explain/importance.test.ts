@@ -11,6 +11,12 @@ import { explainBundle } from '../../src/explain/explain-bundle.js';
 import { parseFeatureGroups, withMissing } from '../../src/explain/feature-ablation.js';
 import { withPermuted } from '../../src/explain/permutation-importance.js';
 import { ConfigError } from '../../src/errors.js';
+import { BundleScorer } from '../../src/bundle/bundle-scorer.js';
+import { createBundle } from '../../src/bundle/create-bundle.js';
+import { readColumnWithPipeline } from '../../src/data/load-dataset.js';
+import { evaluateMetric } from '../../src/metrics/index.js';
+import { join } from 'node:path';
+import { runCli } from '../cli/cli-fixtures.js';
 import { explainFixtures, relevanceConfig, type ExplainFixtures } from './explain-fixtures.js';
 
 let fixtures: ExplainFixtures;
@@ -89,4 +95,20 @@ test('groups: each mistake is a ConfigError naming --groups', () => {
   ] as const) {
     assert.throws(() => parseFeatureGroups(text, spec), (error: unknown) => error instanceof ConfigError && error.location.field === '--groups' && message.test(error.message), text);
   }
+});
+
+test('a per-segment calibration is applied with the segment of each row, as served', async () => {
+  const calibrated = await runCli(['calibrate', '--model', 'dnn', '--data', 'score.csv', '--method', 'isotonic', '--segment-by', 'noise', '--min-segment-size', '100'], fixtures.root);
+  assert.equal(calibrated.code, 0, calibrated.stderr);
+  const segmentedBundle = await createBundle(join(fixtures.root, 'dnn'), join(fixtures.root, 'dnn-segmented-bundle'));
+  assert.equal(segmentedBundle.calibration.get('click')!.segmentBy, 'noise');
+  const explanation = await explainBundle(segmentedBundle, fixtures.scoreFile, { threads: 1, repeats: 1 });
+  const { source, rows } = await loadWithPipeline(segmentedBundle.pipeline, fixtures.scoreFile, process.cwd(), { requireLabels: true });
+  const noise = await readColumnWithPipeline(segmentedBundle.pipeline, fixtures.scoreFile, process.cwd(), 'noise');
+  const scorer = await BundleScorer.create(segmentedBundle, { threads: 1 });
+  const served = await scorer.score(source, rows, new Map([['noise', noise]]));
+  await scorer.release();
+  const expected = evaluateMetric('auc', { labels: source.labels('click'), scores: served.tasks.get('click')!.calibrated });
+  console.log(`segment-calibrated auc ${explanation.metric.value.toFixed(4)} (served ${expected.toFixed(4)})`);
+  assert.equal(explanation.metric.value, expected);
 });
