@@ -26,10 +26,14 @@ export interface IntegratedGradients {
   differences: Float64Array;
 }
 
-/** The serving graph with a second output `gradient`: d prediction / d dense, (batch, numeric). */
-function gradientGraph(model: RankingModel): Uint8Array {
+/**
+ * The serving graph with a second output `gradient`: d prediction / d dense, (batch, numeric);
+ * undefined when the model does not read the numeric inputs (e.g. NCF).
+ */
+function gradientGraph(model: RankingModel): Uint8Array | undefined {
   const built = model.build('export');
-  const dense = built.graph.findInput('dense')!.sym;
+  const dense = built.graph.findInput('dense')?.sym;
+  if (!dense) return undefined;
   // Rows are independent, so the gradient of the batch sum is each row's own gradient.
   const [gradient] = gradients(reduceSum(built.prediction, [0, 1]), [dense]);
   const initializers = new Map<string, Float32Array>();
@@ -38,7 +42,7 @@ function gradientGraph(model: RankingModel): Uint8Array {
 }
 
 /**
- * Attributions of every row of `dataset`; undefined when the model has no numeric features.
+ * Attributions of every row of `dataset`; undefined when the model has or reads no numeric features.
  * `baseline` is one transformed value per numeric feature (default zeros).
  */
 export async function integratedGradients(
@@ -48,9 +52,10 @@ export async function integratedGradients(
 ): Promise<IntegratedGradients | undefined> {
   const { spec, numRows } = dataset;
   const width = spec.numeric.length;
-  if (width === 0) return undefined;
+  const graph = width > 0 ? gradientGraph(model) : undefined;
+  if (!graph) return undefined;
   const base = baseline ?? new Float32Array(width);
-  const session = await OnnxSession.create(gradientGraph(model), threads !== undefined ? { threads } : {});
+  const session = await OnnxSession.create(graph, threads !== undefined ? { threads } : {});
   // Each row is fed once per point: α = 0 and 1 (the two ends, for completeness), then the midpoints.
   const alphas = [0, 1, ...Array.from({ length: steps }, (_, k) => (k + 0.5) / steps)];
   const points = alphas.length;
@@ -88,7 +93,7 @@ export async function integratedGradients(
   for (let row = 0; row < numRows; row++) {
     let total = 0;
     for (let j = 0; j < width; j++) {
-      meanAbs[j]! += Math.abs(attributions[row * width + j]!) / numRows;
+      meanAbs[j] = meanAbs[j]! + Math.abs(attributions[row * width + j]!) / numRows;
       total += attributions[row * width + j]!;
     }
     completeness += Math.abs(total - differences[row]!) / numRows;

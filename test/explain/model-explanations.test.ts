@@ -64,6 +64,8 @@ test('lr regression: attribution_j = w_j x_j exactly (zero baseline), and they s
   }
   assert.ok(ig.summary.completenessError < 1e-5, `completeness ${ig.summary.completenessError}`);
   assert.match(ig.summary.baseline, /zero/);
+  const gmf = model('gmf', { user: 'c1', item: 'c2' }, 'regression');
+  assert.equal(await integratedGradients(gmf, data, { threads: 1 }), undefined, 'a model that reads no numeric input: absent');
 });
 
 test('lr binary: attribution_j = w_j x_j (σ(z1) - σ(z0)) / (z1 - z0) by the path integral along the logit', async () => {
