@@ -94,3 +94,11 @@ export { UtilityPolicySchema, parseUtilityPolicy, readUtilityPolicy, checkPolicy
 export { BundleScorer, servingFeeds, type BundleScores } from './bundle/bundle-scorer.js';
 export type { Explanation } from './explain/explanation.js';
 export { shadowCompare, summarizeDistribution, SUMMARY_QUANTILES, type ShadowOptions, type ShadowReport, type ScoreShift, type Disagreement, type DistributionSummary } from './shadow/shadow-comparison.js';
+export { explainBundle, type ExplainOptions } from './explain/explain-bundle.js';
+export { featureAblation, parseFeatureGroups, singleFeatureGroups, withMissing, type FeatureGroup } from './explain/feature-ablation.js';
+export { permutationImportance, withPermuted } from './explain/permutation-importance.js';
+export { ImportanceMetric } from './explain/importance-metric.js';
+export { integratedGradients, ZERO_BASELINE, type IntegratedGradients } from './explain/integrated-gradients.js';
+export { crossWeights, crossInputLayout, blockNorms, type FeatureBlock } from './explain/cross-weights.js';
+export { attentionWeights } from './explain/attention-weights.js';
+export { formatExplanation } from './cli/explain.js';

@@ -8,6 +8,7 @@ import { calibrateCommand } from './calibrate.js';
 import { benchModelsCommand } from './bench-models.js';
 import { bundleCreateCommand, bundleInspectCommand } from './bundle.js';
 import { shadowCommand } from './shadow.js';
+import { explainCommand } from './explain.js';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -115,6 +116,22 @@ program
   .option('-o, --out <file>', 'also write the report as JSON (atomically)')
   .option('--threads <n>', 'ONNX Runtime threads per bundle', positiveInt)
   .action(shadowCommand);
+
+program
+  .command('explain')
+  .description('explain a bundle on a labelled file: feature ablation, permutation importance, integrated gradients, DCN cross weights, attention')
+  .requiredOption('-b, --bundle <path>', 'bundle directory or .tar archive')
+  .requiredOption('-d, --data <file>', 'labelled data file with the columns the bundle was trained on')
+  .option('-o, --out <file>', 'write the explanation as JSON (for deeprank report)')
+  .option('--groups <groups>', 'ablation groups, e.g. "user=user,age,gender;item=item,genres" (default: one per feature)')
+  .option('--repeats <n>', 'shuffles per feature for permutation importance (default 3)')
+  .option('--seed <n>', 'seed of the row sample and the shuffles (default 1)')
+  .option('--max-rows <n>', 'use at most this many rows, a seeded sample (default 20000)')
+  .option('--steps <n>', 'integrated-gradients path points (default 32)')
+  .option('--threads <n>', 'ONNX Runtime threads', positiveInt)
+  .action(async (options) => {
+    await explainCommand(options);
+  });
 
 try {
   await program.parseAsync();

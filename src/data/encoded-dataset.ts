@@ -132,6 +132,21 @@ export class EncodedDataset {
     return new EncodedDataset({ spec: this.spec, numRows: rows.length, ...batch });
   }
 
+  /**
+   * The same rows with some feature columns replaced (the rest shared, not copied), e.g. a
+   * feature set to its missing value or shuffled across rows to measure its importance.
+   */
+  withColumns(changes: { categorical?: ReadonlyMap<string, Int32Array>; multiValue?: ReadonlyMap<string, MultiValueBatch>; dense?: Float32Array }): EncodedDataset {
+    for (const name of changes.categorical?.keys() ?? []) this.column(name);
+    for (const name of changes.multiValue?.keys() ?? []) this.multiValue(name);
+    return new EncodedDataset({
+      ...this.columns,
+      categorical: new Map([...this.columns.categorical, ...(changes.categorical ?? [])]),
+      multiValue: new Map([...this.columns.multiValue, ...(changes.multiValue ?? [])]),
+      dense: changes.dense ?? this.columns.dense,
+    });
+  }
+
   private allocate(capacity: number): Batch {
     return {
       size: capacity,

@@ -66,3 +66,19 @@ test('select copies rows; column, labels and errors', () => {
   assert.throws(() => Array.from(data.batches(Int32Array.from([0]), 0)), /batchSize/);
   assert.equal(Array.from(data.batches(new Int32Array(0), 4)).length, 0);
 });
+
+test('withColumns replaces the given columns, shares the others, and checks sizes and names', () => {
+  const data = dataset();
+  const users = Int32Array.from([0, 0, 0, 0, 0]);
+  const changed = data.withColumns({ categorical: new Map([['user', users]]) });
+  const [batch] = changed.batches(Int32Array.from([3]), 1);
+  assert.deepEqual(Array.from(batch!.categorical.get('user')!), [0]);
+  assert.deepEqual(Array.from(batch!.dense), [3, -3]);
+  assert.equal(changed.dense, data.dense, 'the dense block is shared, not copied');
+  assert.equal(changed.labels('click'), data.labels('click'));
+  assert.deepEqual(Array.from(data.column('user')), [10, 11, 12, 13, 14], 'the original is unchanged');
+  const dense = new Float32Array(10).fill(7);
+  assert.deepEqual(Array.from(data.withColumns({ dense }).dense), Array.from(dense));
+  assert.throws(() => data.withColumns({ categorical: new Map([['item', users]]) }), /no categorical feature 'item'/);
+  assert.throws(() => data.withColumns({ dense: new Float32Array(3) }), /dense has 3 values, expected 10/);
+});
