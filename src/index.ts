@@ -93,3 +93,7 @@ export { lineChartSvg, type Series } from './report/line-chart-svg.js';
 export { UtilityPolicySchema, parseUtilityPolicy, readUtilityPolicy, checkPolicyTasks, composeUtility, type UtilityPolicy, type TaskPredictions } from './utility/utility-policy.js';
 export { BundleScorer, servingFeeds, type BundleScores } from './bundle/bundle-scorer.js';
 export type { Explanation } from './explain/explanation.js';
+export { reportData, reportMetricNames, type ReportData, type ReportDataOptions, type TaskMetrics, type SegmentReport, type SegmentGroup, type ReliabilityData } from './report/report-data.js';
+export { reportHtml } from './report/report-html.js';
+export { heatmapSvg, type HeatmapOptions } from './report/heatmap-svg.js';
+export { ExplanationSchema, readExplanation } from './report/explanation-file.js';

@@ -7,6 +7,7 @@ import { runDemo } from './demo.js';
 import { calibrateCommand } from './calibrate.js';
 import { benchModelsCommand } from './bench-models.js';
 import { bundleCreateCommand, bundleInspectCommand } from './bundle.js';
+import { reportCommand } from './report.js';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -102,6 +103,17 @@ bundle
   .argument('<path>', 'bundle directory or .tar archive')
   .option('--json', 'print the manifest as JSON')
   .action(bundleInspectCommand);
+
+program
+  .command('report')
+  .description('write one self-contained HTML page about a bundle on a labelled file: training curves, metrics, new vs known segments, calibration, feature importance, cross weights')
+  .requiredOption('-b, --bundle <path>', 'bundle directory or .tar archive')
+  .requiredOption('-d, --data <file>', 'labelled data file with the training columns')
+  .requiredOption('-o, --out <file>', 'HTML file to write (atomically)')
+  .option('--explanation <file>', 'explanation JSON from deeprank explain (feature importance, cross weights, attention)')
+  .option('--segment <list>', 'comma-separated categorical features to split rows into values new to training vs known')
+  .option('--threads <n>', 'ONNX Runtime threads', positiveInt)
+  .action(reportCommand);
 
 try {
   await program.parseAsync();
