@@ -51,7 +51,8 @@ export async function readExplanation(file: string): Promise<Explanation> {
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new ConfigError(`cannot read the explanation: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { file });
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ConfigError(`cannot read the explanation: ${code === 'ENOENT' ? 'no such file' : (code ?? (error as Error).message)}`, { file });
   }
   let raw: unknown;
   try {
