@@ -133,7 +133,7 @@ function metricsSection(data: ReportData): Section {
   );
   return section('metrics', 'Metrics', [
     `<p>Validation and test as recorded at training time (blank: not recorded); the last two columns are measured now on ${escape(data.data)} (${data.rows} rows), scored as served.</p>`,
-    table('metrics-table', ['task', 'metric', 'validation (recorded)', 'test (recorded)', `${data.data} raw`, `${data.data} calibrated`], rows),
+    table('metrics-table', ['task', 'metric', 'validation (recorded)', 'test (recorded)', 'now: raw', 'now: calibrated'], rows),
   ]);
 }
 

@@ -119,7 +119,7 @@ test('sections: present with data, a note without', () => {
 test('metrics table: recorded and measured numbers side by side', () => {
   const html = reportHtml(reportFixture());
   const table = /<table id="metrics-table">([\s\S]*?)<\/table>/.exec(html)![1]!;
-  assert.match(table, /<th>task<\/th><th>metric<\/th><th>validation \(recorded\)<\/th><th>test \(recorded\)<\/th><th>test\.csv raw<\/th><th>test\.csv calibrated<\/th>/);
+  assert.match(table, /<th>task<\/th><th>metric<\/th><th>validation \(recorded\)<\/th><th>test \(recorded\)<\/th><th>now: raw<\/th><th>now: calibrated<\/th>/);
   assert.match(table, /<tr><td>click<\/td><td>auc<\/td><td class="num">0\.7500<\/td><td class="num">0\.7312<\/td><td class="num">1\.0000<\/td><td class="num">1\.0000<\/td><\/tr>/);
   assert.match(table, /<tr><td>click<\/td><td>ece<\/td><td class="num"><\/td><td class="num"><\/td><td class="num">0\.1000<\/td><td class="num">0\.0500<\/td><\/tr>/, 'ECE was not recorded: blank');
   const segment = sectionOf(html, 'segments')!;
