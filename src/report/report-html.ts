@@ -145,7 +145,7 @@ function segmentTable(segment: SegmentReport, total: number): string {
       return [text(group.name), countCell(group.rows), text(total > 0 ? `${((100 * group.rows) / total).toFixed(1)}%` : 'n/a'), text(m.task), ...names.map((name) => cell(scores[name]))];
     }),
   );
-  return table(`segment-${escape(segment.feature)}`, ['values', 'rows', 'share', 'task', ...names], rows);
+  return table(undefined, ['values', 'rows', 'share', 'task', ...names], rows);
 }
 
 function segmentsSection(data: ReportData): Section {
