@@ -102,3 +102,7 @@ export { integratedGradients, ZERO_BASELINE, type IntegratedGradients } from './
 export { crossWeights, crossInputLayout, blockNorms, type FeatureBlock } from './explain/cross-weights.js';
 export { attentionWeights } from './explain/attention-weights.js';
 export { formatExplanation } from './cli/explain.js';
+export { reportData, reportMetricNames, type ReportData, type ReportDataOptions, type TaskMetrics, type SegmentReport, type SegmentGroup, type ReliabilityData } from './report/report-data.js';
+export { reportHtml } from './report/report-html.js';
+export { heatmapSvg, type HeatmapOptions } from './report/heatmap-svg.js';
+export { ExplanationSchema, readExplanation } from './report/explanation-file.js';

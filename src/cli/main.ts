@@ -9,6 +9,7 @@ import { benchModelsCommand } from './bench-models.js';
 import { bundleCreateCommand, bundleInspectCommand } from './bundle.js';
 import { shadowCommand } from './shadow.js';
 import { explainCommand } from './explain.js';
+import { reportCommand } from './report.js';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -132,6 +133,17 @@ program
   .action(async (options) => {
     await explainCommand(options);
   });
+
+program
+  .command('report')
+  .description('write one self-contained HTML page about a bundle on a labelled file: training curves, metrics, new vs known segments, calibration, feature importance, cross weights')
+  .requiredOption('-b, --bundle <path>', 'bundle directory or .tar archive')
+  .requiredOption('-d, --data <file>', 'labelled data file with the training columns')
+  .requiredOption('-o, --out <file>', 'HTML file to write (atomically)')
+  .option('--explanation <file>', 'explanation JSON from deeprank explain (feature importance, cross weights, attention)')
+  .option('--segment <list>', 'comma-separated categorical features to split rows into values new to training vs known')
+  .option('--threads <n>', 'ONNX Runtime threads', positiveInt)
+  .action(reportCommand);
 
 try {
   await program.parseAsync();

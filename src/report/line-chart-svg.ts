@@ -1,8 +1,9 @@
 /**
- * A line/scatter chart on a square [0, 1] x [0, 1] plot as a self-contained SVG string, e.g. a
- * reliability diagram (mean prediction vs observed rate per bin, with the diagonal). Each series
- * is drawn as markers, joined by a line unless `markersOnly`; `dashed` series (a reference line)
- * get no markers.
+ * A line/scatter chart on a square plot as a self-contained SVG string, by default [0, 1] x
+ * [0, 1], e.g. a reliability diagram (mean prediction vs observed rate per bin, with the
+ * diagonal); other ranges (training curves: epoch vs loss) are given as `xRange`/`yRange`. Each
+ * series is drawn as markers, joined by a line unless `markersOnly`; `dashed` series (a reference
+ * line) get no markers.
  */
 import { escapeSvg, svgDocument } from './svg.js';
 
@@ -18,21 +19,53 @@ export interface LineChartOptions {
   title: string;
   xAxis: string;
   yAxis: string;
+  /** [low, high] of the axis; default [0, 1]. Points outside are drawn on the border. */
+  xRange?: readonly [number, number];
+  yRange?: readonly [number, number];
 }
 
-export function lineChartSvg(series: readonly Series[], { title, xAxis, yAxis }: LineChartOptions): string {
+const TICK_STEPS = 5;
+
+/** Six evenly spaced ticks over `range`, with as many decimals as the step needs (at most 4). */
+function axisTicks([lo, hi]: readonly [number, number]): { value: number; label: string }[] {
+  const step = (hi - lo) / TICK_STEPS;
+  const digits = [0, 1, 2, 3].find((d) => Math.abs(Math.round(step * 10 ** d) - step * 10 ** d) < 1e-6 * 10 ** d) ?? 4;
+  return Array.from({ length: TICK_STEPS + 1 }, (_, i) => lo + step * i).map((value) => ({ value, label: value.toFixed(digits) }));
+}
+
+/**
+ * An axis range around `values` whose five ticks are round numbers (steps of 1, 2, 2.5 or 5 times
+ * a power of ten), e.g. losses 0.52..0.61 -> [0.52, 0.62] in steps of 0.02; a single value
+ * gets room on both sides.
+ */
+export function niceRange(values: readonly number[]): [number, number] {
+  const spread = Math.max(...values) - Math.min(...values) || Math.abs(values[0]!) || 1;
+  const single = Math.max(...values) === Math.min(...values);
+  const lo = Math.min(...values) - (single ? spread / 2 : 0);
+  const hi = Math.max(...values) + (single ? spread / 2 : 0);
+  for (let power = Math.floor(Math.log10(spread / TICK_STEPS)) - 1; ; power++) {
+    for (const mantissa of [1, 2, 2.5, 5]) {
+      const step = mantissa * 10 ** power;
+      const from = Math.floor(lo / step) * step;
+      if (from + TICK_STEPS * step >= hi) return [from, from + TICK_STEPS * step];
+    }
+  }
+}
+
+export function lineChartSvg(series: readonly Series[], { title, xAxis, yAxis, xRange = [0, 1], yRange = [0, 1] }: LineChartOptions): string {
   const [left, top, size] = [60, 40, 400];
   const legendWidth = 8 * Math.max(...series.map((s) => s.label.length)) + 40;
   const width = left + size + 20 + legendWidth;
   const height = top + size + 50;
-  const x = (v: number) => (left + Math.min(Math.max(v, 0), 1) * size).toFixed(1);
-  const y = (v: number) => (top + (1 - Math.min(Math.max(v, 0), 1)) * size).toFixed(1);
-  const ticks = [0, 0.2, 0.4, 0.6, 0.8, 1];
+  const unit = (v: number, [lo, hi]: readonly [number, number]) => Math.min(Math.max((v - lo) / (hi - lo), 0), 1);
+  const x = (v: number) => (left + unit(v, xRange) * size).toFixed(1);
+  const y = (v: number) => (top + (1 - unit(v, yRange)) * size).toFixed(1);
+  const [xTicks, yTicks] = [axisTicks(xRange), axisTicks(yRange)];
   return svgDocument(width, height, title, [
-    ...ticks.map(
-      (t) =>
-        `<line x1="${x(t)}" y1="${y(0)}" x2="${x(t)}" y2="${y(1)}" stroke="#eee"/><line x1="${x(0)}" y1="${y(t)}" x2="${x(1)}" y2="${y(t)}" stroke="#eee"/>` +
-        `<text x="${x(t)}" y="${top + size + 16}" text-anchor="middle" fill="#555">${t.toFixed(1)}</text><text x="${left - 6}" y="${(Number(y(t)) + 4).toFixed(1)}" text-anchor="end" fill="#555">${t.toFixed(1)}</text>`,
+    ...xTicks.map(
+      (t, i) =>
+        `<line x1="${x(t.value)}" y1="${y(yRange[0])}" x2="${x(t.value)}" y2="${y(yRange[1])}" stroke="#eee"/><line x1="${x(xRange[0])}" y1="${y(yTicks[i]!.value)}" x2="${x(xRange[1])}" y2="${y(yTicks[i]!.value)}" stroke="#eee"/>` +
+        `<text x="${x(t.value)}" y="${top + size + 16}" text-anchor="middle" fill="#555">${t.label}</text><text x="${left - 6}" y="${(Number(y(yTicks[i]!.value)) + 4).toFixed(1)}" text-anchor="end" fill="#555">${yTicks[i]!.label}</text>`,
     ),
     `<rect x="${left}" y="${top}" width="${size}" height="${size}" fill="none" stroke="#999"/>`,
     ...series.map((s) => {
