@@ -140,7 +140,8 @@ program
   .requiredOption('-b, --bundle <path>', 'bundle directory or .tar archive')
   .requiredOption('-d, --data <file>', 'labelled data file with the training columns')
   .requiredOption('-o, --out <file>', 'HTML file to write (atomically)')
-  .option('--explanation <file>', 'explanation JSON from deeprank explain (feature importance, cross weights, attention)')
+  .option('--explanation <file>', 'explanation JSON from deeprank explain (default: computed here on --data with explain\'s defaults)')
+  .option('--no-explain', 'leave feature importance, cross weights and attention out')
   .option('--segment <list>', 'comma-separated categorical features to split rows into values new to training vs known')
   .option('--threads <n>', 'ONNX Runtime threads', positiveInt)
   .action(reportCommand);

@@ -1,10 +1,12 @@
 /**
  * `deeprank report`: one self-contained HTML page about a bundle on a labelled data file (model
  * summary, training curves, metrics as served, new vs known segments, reliability diagrams, and
- * feature importance and cross weights from an explanation file), written atomically.
+ * feature importance and cross weights), written atomically. The explanation is computed on the
+ * same file with explain's defaults unless one is given (--explanation) or skipped (--no-explain).
  */
 import { loadBundle } from '../bundle/load-bundle.js';
 import { ConfigError } from '../errors.js';
+import { explainBundle } from '../explain/explain-bundle.js';
 import { readExplanation } from '../report/explanation-file.js';
 import { reportData } from '../report/report-data.js';
 import { reportHtml } from '../report/report-html.js';
@@ -15,6 +17,8 @@ export interface ReportOptions {
   data: string;
   out: string;
   explanation?: string;
+  /** False with --no-explain. */
+  explain?: boolean;
   /** Comma-separated categorical features. */
   segment?: string;
   threads?: number;
@@ -23,12 +27,14 @@ export interface ReportOptions {
 export async function reportCommand(options: ReportOptions): Promise<void> {
   const segments = options.segment?.split(',').map((s) => s.trim());
   if (segments?.some((s) => s.length === 0)) throw new ConfigError(`'${options.segment}' has an empty feature name; expected e.g. user,item`, { field: '--segment' });
-  const explanation = options.explanation !== undefined ? await readExplanation(options.explanation) : undefined;
+  const given = options.explanation !== undefined ? await readExplanation(options.explanation) : undefined;
   const bundle = await loadBundle(options.bundle);
+  const threads = options.threads !== undefined ? { threads: options.threads } : {};
+  const explanation = given ?? (options.explain === false ? undefined : await explainBundle(bundle, options.data, threads));
   const data = await reportData(bundle, options.data, {
     ...(segments ? { segments } : {}),
     ...(explanation ? { explanation } : {}),
-    ...(options.threads !== undefined ? { threads: options.threads } : {}),
+    ...threads,
   });
   const html = reportHtml(data);
   await writeFileAtomic(options.out, html);

@@ -172,7 +172,7 @@ function calibrationSection(data: ReportData): Section {
   ]);
 }
 
-const NO_EXPLANATION = 'No explanation given (deeprank report --explanation explain.json, as written by deeprank explain).';
+const NO_EXPLANATION = 'No explanation: the report was written with --no-explain.';
 
 /** Bars starting at 0 (or below, for a negative drop), so that a bar's length is the importance itself. */
 function bars(name: string, title: string, axis: string, values: Bar[]): string {

@@ -33,12 +33,21 @@ test('deeprank report writes the page; bad input is one error line', async (t) =
     assert.match(html, /<tr><td>new<\/td><td class="num">3<\/td><td>50\.0%<\/td>/, 'three of six rows have a new item');
   });
 
-  await t.test('an MMoE without an explanation', async () => {
-    const run = await runCli(['report', '-b', 'b-mmoe', '-d', 'score.csv', '-o', 'mmoe.html'], dir);
+  await t.test('without --explanation, the explanation is computed on the data', async () => {
+    const run = await runCli(['report', '-b', 'b-dnn.tar', '-d', 'score.csv', '-o', 'computed.html', '--threads', '1'], dir);
+    assert.equal(run.code, 0, run.stderr);
+    const html = await readFile(join(dir, 'computed.html'), 'utf8');
+    const importance = /<section id="importance">([\s\S]*?)<\/section>/.exec(html)?.[1] ?? '';
+    assert.ok(!importance.includes('No explanation') && importance.includes('<svg'), importance.slice(0, 300));
+    for (const feature of ['user', 'item', 'price']) assert.ok(importance.includes(`>${feature}<`), feature);
+  });
+
+  await t.test('an MMoE with --no-explain', async () => {
+    const run = await runCli(['report', '-b', 'b-mmoe', '-d', 'score.csv', '-o', 'mmoe.html', '--no-explain'], dir);
     assert.equal(run.code, 0, run.stderr);
     const html = await readFile(join(dir, 'mmoe.html'), 'utf8');
     assert.match(html, /<td>buy<\/td><td>logloss<\/td>/);
-    assert.match(html, /No explanation given/);
+    assert.match(html, /No explanation: the report was written with --no-explain/);
     assert.ok(!html.includes('<section id="attention">'));
   });
 

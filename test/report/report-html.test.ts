@@ -107,8 +107,8 @@ test('sections: present with data, a note without', () => {
   assert.match(sectionOf(bare, 'training')!, /No training history is recorded/);
   assert.match(sectionOf(bare, 'segments')!, /No segment feature given/);
   assert.match(sectionOf(bare, 'calibration')!, /No binary task/);
-  assert.match(sectionOf(bare, 'importance')!, /No explanation given/);
-  assert.match(sectionOf(bare, 'cross-weights')!, /No explanation given/);
+  assert.match(sectionOf(bare, 'importance')!, /No explanation: the report was written with --no-explain/);
+  assert.match(sectionOf(bare, 'cross-weights')!, /No explanation: the report was written with --no-explain/);
 
   const { crossWeights: _, attention: __, ...plain } = explanationFixture();
   const noCross = reportHtml(reportFixture({ explanation: plain }));
