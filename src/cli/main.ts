@@ -7,6 +7,7 @@ import { runDemo } from './demo.js';
 import { calibrateCommand } from './calibrate.js';
 import { benchModelsCommand } from './bench-models.js';
 import { bundleCreateCommand, bundleInspectCommand } from './bundle.js';
+import { serveCommand } from './serve.js';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -102,6 +103,17 @@ bundle
   .argument('<path>', 'bundle directory or .tar archive')
   .option('--json', 'print the manifest as JSON')
   .action(bundleInspectCommand);
+
+program
+  .command('serve')
+  .description('serve a bundle over HTTP: POST /v1/score, /healthz, /readyz, /metrics, /admin/reload, /admin/rollback')
+  .requiredOption('-b, --bundle <path>', 'bundle directory or .tar archive')
+  .option('-p, --port <n>', 'port (0: any free port)', (value) => (value === '0' ? 0 : positiveInt(value)), 8080)
+  .option('--host <host>', 'address to listen on (the admin routes are unauthenticated: keep it private)', '127.0.0.1')
+  .option('--max-candidates <n>', 'most candidates one request may score', positiveInt, 1000)
+  .option('--threads <n>', 'ONNX Runtime threads per session', positiveInt)
+  .option('--watch', 'reload the bundle when its path changes')
+  .action(serveCommand);
 
 try {
   await program.parseAsync();
