@@ -9,7 +9,7 @@
  * A bad request is 400 { error, field } naming the field; a refused reload 422 with the old
  * bundle still serving; a scoring failure 500 with one line (logged); never a stack trace.
  */
-import Fastify, { type FastifyInstance, type FastifyServerOptions, type RouteHandlerMethod } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions, type RouteHandlerMethod } from 'fastify';
 import { z } from 'zod';
 import type { BundleScores } from '../bundle/bundle-scorer.js';
 import { DeeprankError } from '../errors.js';
@@ -77,7 +77,7 @@ export async function createServer(options: ServerOptions): Promise<ScoringServe
   const metrics = new ServingMetrics();
   const maxCandidates = options.maxCandidates ?? 1000;
   // Room for maxCandidates candidates of a few kilobytes each.
-  const app = Fastify({ logger: options.logger ?? false, disableRequestLogging: true, bodyLimit: Math.max(1 << 20, maxCandidates * 4096) });
+  const app = Fastify({ logger: options.logger ?? false, logController: new LogController({ disableRequestLogging: true }), bodyLimit: Math.max(1 << 20, maxCandidates * 4096) });
 
   const reload = async (path?: string) => {
     try {
