@@ -1,6 +1,7 @@
 /**
  * `npm run bench:serve`: the scoring server under load on loopback. Trains two small DCN-v2
- * models on the demo's synthetic click log (different seeds), bundles them, serves the first and
+ * models on the demo's synthetic click log (different seeds), bundles them, serves the first with
+ * `deeprank serve` in its own process (so the load generator does not share its event loop) and
  * runs autocannon with 500-candidate POST /v1/score bodies (one user context, 500 items), twice:
  * steady, and with a reload to the second bundle in the middle (POST /admin/reload). Prints JSON:
  * requests/s, candidates/s, p50/p90/p99 latency, non-2xx and errors (0 expected in both runs).
@@ -8,6 +9,7 @@
  *          --out bench/results/serve-load.json
  */
 import autocannon from 'autocannon';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -16,7 +18,6 @@ import { parseArgs } from 'node:util';
 import { createBundle } from '../src/bundle/create-bundle.js';
 import { demoConfig } from '../src/cli/demo.js';
 import { syntheticClickLogCsv } from '../src/data/synthetic-click-log.js';
-import { createServer } from '../src/serve/server.js';
 import { parseRunConfig } from '../src/train/run-config.js';
 import { trainFromConfig } from '../src/train/train-run.js';
 import { writeJsonAtomic } from '../src/util/atomic-write.js';
@@ -64,8 +65,17 @@ try {
   await writeFile(join(root, 'train.csv'), syntheticClickLogCsv({ rows: Number(args.rows) }));
   const first = await trainBundle(root, 'a', 1);
   const second = await trainBundle(root, 'b', 2);
-  const server = await createServer({ bundle: first, threads: THREADS, maxCandidates: Math.max(1000, CANDIDATES) });
-  const url = await server.app.listen({ port: 0, host: '127.0.0.1' });
+  const cli = join(here, '..', 'src', 'cli', 'main.js');
+  const server = spawn(process.execPath, [cli, 'serve', '--bundle', first, '--port', '0', '--threads', String(THREADS), '--max-candidates', String(Math.max(1000, CANDIDATES))], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    let out = '';
+    server.stdout.on('data', (chunk) => {
+      out += chunk;
+      const found = /serving .* on (http:\/\/\S+)/.exec(out)?.[1];
+      if (found) resolveUrl(found);
+    });
+    server.on('exit', (code) => reject(new Error(`deeprank serve exited with ${code}: ${out}`)));
+  });
   const bodies = requestBodies(16, 7);
   let next = 0;
   const load = (duration = DURATION) =>
@@ -94,7 +104,7 @@ try {
   const reply = await fetch(`${url}/admin/reload`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ path: second }) });
   const reloadMs = Math.round(performance.now() - reloadStarted);
   const withReload = { ...summarize(await reloading), reload: { status: reply.status, ms: reloadMs, servingAfter: ((await reply.json()) as { model: unknown }).model } };
-  await server.app.close();
+  server.kill('SIGTERM');
 
   const report = {
     settings: { candidates: CANDIDATES, connections: CONNECTIONS, durationSeconds: DURATION, threads: THREADS, model: 'dcn-v2 (embeddingDim 8, hidden [64, 32], 2 cross layers)', node: process.version },
