@@ -6,11 +6,17 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { cp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BundleScorer } from '../../src/bundle/bundle-scorer.js';
+import { createBundle } from '../../src/bundle/create-bundle.js';
 import { loadBundle } from '../../src/bundle/load-bundle.js';
+import { saveCalibration } from '../../src/calibration/calibration-file.js';
+import { calibrationSummary } from '../../src/calibration/calibration-summary.js';
+import { SegmentedCalibration, type SegmentValues } from '../../src/calibration/segmented-calibration.js';
 import { loadWithPipeline } from '../../src/data/load-dataset.js';
 import { createServer, topK, type ScoringServer } from '../../src/serve/server.js';
+import { scoreWithModelDir } from '../bundle/bundle-fixtures.js';
 import { post, serveFixtures, type ServeFixtures } from './serve-fixtures.js';
 
 let f: ServeFixtures;
@@ -26,12 +32,12 @@ after(async () => {
 });
 
 /** BundleScorer's scores of the first `n` rows of score.csv. */
-async function scorerOn(bundlePath: string, n: number) {
+async function scorerOn(bundlePath: string, n: number, segments?: ReadonlyMap<string, SegmentValues>) {
   const bundle = await loadBundle(bundlePath);
   const data = await loadWithPipeline(bundle.pipeline, f.fixtures.scoreFile, process.cwd(), { requireLabels: false });
   const scorer = await BundleScorer.create(bundle, { threads: 1 });
   try {
-    return await scorer.score(data.source, data.rows.subarray(0, n));
+    return await scorer.score(data.source, data.rows.subarray(0, n), segments);
   } finally {
     await scorer.release();
   }
@@ -180,6 +186,37 @@ test('/metrics has every metric; /healthz and /readyz answer; unknown routes 404
   const wrongMethod = await server.app.inject({ method: 'GET', url: '/v1/score' });
   assert.equal(wrongMethod.statusCode, 405);
   assert.equal(wrongMethod.headers.allow, 'POST');
+});
+
+test('a per-segment calibration reads its segment column from the request', async () => {
+  // Calibrate per `surface` (not a model feature): app rows and web rows get their own Platt fits.
+  const modelDir = join(f.fixtures.root, 'dnn-by-surface');
+  await cp(f.fixtures.dnn, modelDir, { recursive: true });
+  const { predictions, labels } = await scoreWithModelDir(modelDir, f.fixtures.scoreFile);
+  const raw = predictions.get('click')!;
+  const surface = Array.from(raw, (_, i) => (i % 2 === 0 ? 'app' : 'web'));
+  const calibration = SegmentedCalibration.fit('platt', raw, Array.from(labels, (y, i) => (i % 2 === 0 ? y : 1 - y)), { column: 'surface', values: surface, minSegmentSize: 50 });
+  const summary = calibrationSummary(labels, raw, 10);
+  await saveCalibration(modelDir, 'click', calibration, { file: 'score.csv', rows: labels.length, bins: 10, before: summary, after: summary });
+  const bundleDir = join(f.fixtures.root, 'bundle-by-surface');
+  await createBundle(modelDir, bundleDir);
+  const bySurface = await createServer({ bundle: bundleDir, threads: 1 });
+  try {
+    const candidates = f.candidates.slice(0, 10);
+    const missing = await post(bySurface.app, '/v1/score', { candidates });
+    assert.equal(missing.status, 400);
+    assert.equal(missing.body.field, 'context.surface');
+    const app = await post(bySurface.app, '/v1/score', { context: { surface: 'app' }, candidates });
+    const web = await post(bySurface.app, '/v1/score', { context: { surface: 'web' }, candidates });
+    const mixed = await post(bySurface.app, '/v1/score', { candidates: candidates.map((c, i) => ({ ...c, surface: i < 5 ? 'app' : 'web' })) });
+    const expected = async (values: string[]) => Array.from((await scorerOn(bundleDir, 10, new Map([['surface', values]]))).score);
+    assert.deepEqual(app.body.scores, await expected(Array(10).fill('app')));
+    assert.deepEqual(web.body.scores, await expected(Array(10).fill('web')));
+    assert.notDeepEqual(app.body.scores, web.body.scores);
+    assert.deepEqual(mixed.body.scores, await expected(Array.from({ length: 10 }, (_, i) => (i < 5 ? 'app' : 'web'))));
+  } finally {
+    await bySurface.app.close();
+  }
 });
 
 test('a server whose bundle path is not a bundle fails to start with a BundleError naming it', async () => {
