@@ -108,7 +108,11 @@ program
   .command('serve')
   .description('serve a bundle over HTTP: POST /v1/score, /healthz, /readyz, /metrics, /admin/reload, /admin/rollback')
   .requiredOption('-b, --bundle <path>', 'bundle directory or .tar archive')
-  .option('-p, --port <n>', 'port (0: any free port)', (value) => (value === '0' ? 0 : positiveInt(value)), 8080)
+  .option('-p, --port <n>', 'port (0: any free port)', (value) => {
+    const port = Number(value);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('expected a port number, 0 to 65535');
+    return port;
+  }, 8080)
   .option('--host <host>', 'address to listen on (the admin routes are unauthenticated: keep it private)', '127.0.0.1')
   .option('--max-candidates <n>', 'most candidates one request may score', positiveInt, 1000)
   .option('--threads <n>', 'ONNX Runtime threads per session', positiveInt)

@@ -3,6 +3,7 @@
  * With --watch, a change to the bundle path reloads it; a refused bundle is logged and counted
  * and the serving one stays.
  */
+import { ConfigError } from '../errors.js';
 import { createServer } from '../serve/server.js';
 import { watchBundle } from '../serve/bundle-watcher.js';
 
@@ -23,7 +24,13 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
     logger: { level: 'info' },
   });
   const { app } = server;
-  const address = await app.listen({ port: options.port, host: options.host });
+  let address: string;
+  try {
+    address = await app.listen({ port: options.port, host: options.host });
+  } catch (error) {
+    await app.close();
+    throw new ConfigError(`cannot listen on ${options.host}:${options.port}: ${(error as Error).message}`, { field: '--port' });
+  }
   const version = server.serving.version!;
   console.log(`serving ${version.type} bundle ${options.bundle} (created ${version.createdAt}, manifest ${version.manifestSha256}) on ${address}`);
   // A failed reload is already logged and counted by the server.

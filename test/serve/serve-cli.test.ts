@@ -5,6 +5,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createBundle } from '../../src/bundle/create-bundle.js';
@@ -57,4 +59,16 @@ test('serve with a --bundle that is not a bundle: one error line naming it, exit
   assertCliError(result, { file: 'no-such-bundle', message: /no bundle/ });
   const notBundle = await runCli(['serve', '--bundle', f.fixtures.dnn, '--port', '0'], f.fixtures.root);
   assertCliError(notBundle, { file: 'dnn', message: /not a deeprank bundle/ });
+});
+
+test('serve on a port already taken: one error line naming --port, exit 2', async () => {
+  const taken = createNetServer().listen(0, '127.0.0.1');
+  await once(taken, 'listening');
+  try {
+    const { port } = taken.address() as AddressInfo;
+    const result = await runCli(['serve', '--bundle', f.dnnBundle, '--port', String(port)], f.fixtures.root);
+    assertCliError(result, { field: '--port', message: /EADDRINUSE|in use/ });
+  } finally {
+    taken.close();
+  }
 });
