@@ -12,8 +12,9 @@
  * field given in both places, or a field absent from both is refused naming it.
  */
 import { z } from 'zod';
-import type { Bundle } from '../bundle/load-bundle.js';
+import type { SegmentedCalibration } from '../calibration/segmented-calibration.js';
 import { columnNeeds } from '../data/column-needs.js';
+import type { FeaturePipeline } from '../data/feature-pipeline.js';
 import { addNeed } from '../data/raw-table.js';
 import { RequestError } from './request-error.js';
 
@@ -31,9 +32,8 @@ export interface ScoreRequest {
   topK?: number;
 }
 
-/** The request fields of a bundle, in the order the pipeline reads them. */
-export function requestFields(bundle: Bundle): RequestField[] {
-  const { pipeline, calibration } = bundle;
+/** The request fields of a bundle's pipeline and calibration, in the order the pipeline reads them. */
+export function requestFields(pipeline: FeaturePipeline, calibration: ReadonlyMap<string, SegmentedCalibration> = new Map()): RequestField[] {
   const needs = columnNeeds(pipeline.features, []);
   for (const calibrator of calibration.values()) if (calibrator.segmentBy !== undefined) addNeed(needs, calibrator.segmentBy, 'string');
   const separators = new Map<string, string>();

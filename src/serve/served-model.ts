@@ -44,7 +44,7 @@ export class ServedModel {
       manifestSha256: contentHash(Buffer.from(JSON.stringify(bundle.manifest))).sha256.slice(0, 16),
       path,
     };
-    const model = new ServedModel(bundle, scorer, new RequestParser(requestFields(bundle), options.maxCandidates), version);
+    const model = new ServedModel(bundle, scorer, new RequestParser(requestFields(bundle.pipeline, bundle.calibration), options.maxCandidates), version);
     try {
       await model.warmUp();
     } catch (error) {
