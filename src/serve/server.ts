@@ -14,6 +14,7 @@ import { z } from 'zod';
 import type { BundleScores } from '../bundle/bundle-scorer.js';
 import { DeeprankError } from '../errors.js';
 import { RequestError } from './request-error.js';
+import { DEFAULT_MAX_CANDIDATES } from './request-schema.js';
 import type { ModelVersion } from './served-model.js';
 import { ServingBundle } from './serving-bundle.js';
 import { ServingMetrics } from './serving-metrics.js';
@@ -75,7 +76,7 @@ const describeError = (error: unknown) => (error instanceof DeeprankError ? erro
 export async function createServer(options: ServerOptions): Promise<ScoringServer> {
   const serving = new ServingBundle({ ...(options.threads !== undefined ? { threads: options.threads } : {}), ...(options.maxCandidates !== undefined ? { maxCandidates: options.maxCandidates } : {}) });
   const metrics = new ServingMetrics();
-  const maxCandidates = options.maxCandidates ?? 1000;
+  const maxCandidates = options.maxCandidates ?? DEFAULT_MAX_CANDIDATES;
   // Room for maxCandidates candidates of a few kilobytes each.
   const app = Fastify({ logger: options.logger ?? false, logController: new LogController({ disableRequestLogging: true }), bodyLimit: Math.max(1 << 20, maxCandidates * 4096) });
 

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createBundle } from '../../src/bundle/create-bundle.js';
 import { ServingBundle } from '../../src/serve/serving-bundle.js';
 import { createServer, type ScoringServer } from '../../src/serve/server.js';
 import { post, serveFixtures, type ServeFixtures } from './serve-fixtures.js';
@@ -131,3 +132,15 @@ test('200+ requests from 20 parallel clients while bundles swap back and forth a
   assert.ok(replies.length >= 200);
   assert.equal(types.size, 2, 'both bundles served some requests');
 });
+
+test('a .tar archive bundle reloads like a directory', async () => {
+  const archive = join(f.fixtures.root, 'mmoe.tar');
+  await createBundle(f.fixtures.mmoe, join(f.fixtures.root, 'bundle-mmoe-archived'), { archive });
+  const reply = await post(server.app, '/admin/reload', { path: archive });
+  assert.equal(reply.status, 200, JSON.stringify(reply.body));
+  assert.equal(reply.body.model.type, 'mmoe');
+  const scored = await post(server.app, '/v1/score', request());
+  assert.equal(scored.status, 200);
+  assert.equal(scored.body.model.version, reply.body.model.version);
+});
+
