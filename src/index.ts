@@ -106,3 +106,12 @@ export { reportData, reportMetricNames, type ReportData, type ReportDataOptions,
 export { reportHtml } from './report/report-html.js';
 export { heatmapSvg, type HeatmapOptions } from './report/heatmap-svg.js';
 export { ExplanationSchema, readExplanation } from './report/explanation-file.js';
+export { createServer, topK, type ServerOptions, type ScoringServer, type ScoreResponse } from './serve/server.js';
+export { ServingBundle, type Lease, type ServingBundleOptions } from './serve/serving-bundle.js';
+export { ServedModel, type ModelVersion, type ScoredRequest } from './serve/served-model.js';
+export { RequestParser, requestFields, DEFAULT_MAX_CANDIDATES, type RequestField, type ScoreRequest, type RequestRow, type RequestValue } from './serve/request-schema.js';
+export { RequestError } from './serve/request-error.js';
+export { requestTable } from './serve/request-table.js';
+export { featureQuality, type FeatureQuality } from './serve/feature-quality.js';
+export { ServingMetrics, type ReloadOutcome } from './serve/serving-metrics.js';
+export { watchBundle, type BundleWatcher } from './serve/bundle-watcher.js';

@@ -10,6 +10,7 @@ import { bundleCreateCommand, bundleInspectCommand } from './bundle.js';
 import { shadowCommand } from './shadow.js';
 import { explainCommand } from './explain.js';
 import { reportCommand } from './report.js';
+import { serveCommand } from './serve.js';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -145,6 +146,21 @@ program
   .option('--segment <list>', 'comma-separated categorical features to split rows into values new to training vs known')
   .option('--threads <n>', 'ONNX Runtime threads', positiveInt)
   .action(reportCommand);
+
+program
+  .command('serve')
+  .description('serve a bundle over HTTP: POST /v1/score, /healthz, /readyz, /metrics, /admin/reload, /admin/rollback')
+  .requiredOption('-b, --bundle <path>', 'bundle directory or .tar archive')
+  .option('-p, --port <n>', 'port (0: any free port)', (value) => {
+    const port = Number(value);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('expected a port number, 0 to 65535');
+    return port;
+  }, 8080)
+  .option('--host <host>', 'address to listen on (the admin routes are unauthenticated: keep it private)', '127.0.0.1')
+  .option('--max-candidates <n>', 'most candidates one request may score', positiveInt, 1000)
+  .option('--threads <n>', 'ONNX Runtime threads per session', positiveInt)
+  .option('--watch', 'reload the bundle when its path changes')
+  .action(serveCommand);
 
 try {
   await program.parseAsync();
