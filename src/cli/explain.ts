@@ -10,6 +10,7 @@ import { explainBundle } from '../explain/explain-bundle.js';
 import type { Explanation } from '../explain/explanation.js';
 import { parseFeatureGroups } from '../explain/feature-ablation.js';
 import { writeJsonAtomic } from '../util/atomic-write.js';
+import { textTable } from './text-table.js';
 
 export interface ExplainCommandOptions {
   bundle: string;
@@ -33,12 +34,7 @@ function integerFlag(value: string | undefined, flag: string, min: number, fallb
 
 const number = (x: number) => (Math.abs(x) >= 1e-3 || x === 0 ? x.toFixed(4) : x.toExponential(2));
 
-/** Left-aligned first column, right-aligned others. */
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: readonly string[]) => '  ' + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  return [line(header), ...rows.map(line)];
-}
+const table = (header: readonly string[], rows: readonly (readonly string[])[]) => textTable([header, ...rows], '  ');
 
 export function formatExplanation(e: Explanation): string {
   const { metric } = e;

@@ -6,6 +6,7 @@
 import { loadBundle } from '../bundle/load-bundle.js';
 import { ConfigError } from '../errors.js';
 import { shadowCompare, type ShadowReport } from '../shadow/shadow-comparison.js';
+import { textTable } from './text-table.js';
 import { writeJsonAtomic } from '../util/atomic-write.js';
 
 export interface ShadowCommandOptions {
@@ -21,12 +22,6 @@ export interface ShadowCommandOptions {
 const fixed = (value: number, digits = 4) => (Number.isNaN(value) ? 'n/a' : value.toFixed(digits));
 const pValue = (p: number) => (p < 0.001 ? p.toExponential(1) : p.toFixed(3));
 
-/** Columns padded to their widest cell. */
-function table(rows: readonly (readonly string[])[]): string[] {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
-  return rows.map((row) => row.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd());
-}
-
 export function formatShadowReport(report: ShadowReport): string {
   const describe = (side: ShadowReport['a']) => `${side.path} (${side.model}: ${side.tasks.join(', ')})`;
   const requests = report.groupBy !== null ? `${report.requests} requests by ${report.groupBy}, ${report.rankedRequests} with >= 2 candidates` : 'one request (no --group-by)';
@@ -37,7 +32,7 @@ export function formatShadowReport(report: ShadowReport): string {
     `data    ${report.data}: ${report.rows} rows, ${requests}`,
     `overlap mean Jaccard@${k} ${fixed(meanJaccardAtK)}, mean Kendall tau-b ${fixed(meanKendallTauB)} (${tauRequests} requests)`,
     '',
-    ...table([
+    ...textTable([
       ['', 'mean A', 'mean B', 'std A', 'std B', 'p50 A', 'p50 B', 'mean |B-A|', 'KS', 'KS p', 'PSI'],
       ...report.shifts.map((s) => [s.name, fixed(s.a.mean), fixed(s.b.mean), fixed(s.a.std), fixed(s.b.std), fixed(s.a.quantiles.p50), fixed(s.b.quantiles.p50), fixed(s.meanAbsDifference), fixed(s.ks), pValue(s.ksPValue), fixed(s.psi)]),
     ]),
@@ -49,7 +44,7 @@ export function formatShadowReport(report: ShadowReport): string {
   }
   lines.push(`largest disagreements (|B - A| of score; rank 1 = top of its request)`);
   lines.push(
-    ...table([
+    ...textTable([
       ['row', ...(report.groupBy !== null ? [report.groupBy] : []), 'A', 'B', 'B - A', 'rank A', 'rank B', 'values'],
       ...report.disagreements.map((d) => [
         String(d.row),
