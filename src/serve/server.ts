@@ -13,6 +13,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions
 import { z } from 'zod';
 import type { BundleScores } from '../bundle/bundle-scorer.js';
 import { DeeprankError } from '../errors.js';
+import { orderByScore } from '../metrics/score-order.js';
 import { RequestError } from './request-error.js';
 import { DEFAULT_MAX_CANDIDATES } from './request-schema.js';
 import type { ModelVersion } from './served-model.js';
@@ -56,8 +57,7 @@ function describeModel(version: ModelVersion): ScoreResponse['model'] {
 
 /** The `k` best candidates by score, best first; ties keep input order. */
 export function topK(score: ArrayLike<number>, k: number): { index: number; score: number }[] {
-  const order = Array.from({ length: score.length }, (_, i) => i).sort((a, b) => score[b]! - score[a]! || a - b);
-  return order.slice(0, k).map((index) => ({ index, score: score[index]! }));
+  return Array.from(orderByScore(score, 'descending').subarray(0, k), (index) => ({ index, score: score[index]! }));
 }
 
 function scoreResponse(version: ModelVersion, scores: BundleScores, k: number | undefined): ScoreResponse {
