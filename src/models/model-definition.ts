@@ -50,6 +50,11 @@ export interface PretrainPlan {
   sources: { type: string; config: Record<string, unknown> }[];
   epochs?: number;
   learningRate?: number;
+  /**
+   * Runs after the copy, on the target's parameters: sets those no source has so that the target
+   * starts computing exactly what its source computed (fine-tuning then starts at the source's optimum).
+   */
+  continueSource?(params: ParameterStore, columns: Record<string, string[]>): void;
 }
 
 /** Training overrides every model's `pretrain` option accepts. */
@@ -59,8 +64,12 @@ export const pretrainTrainingOptions = {
 };
 
 /** The plan for `sources` with the overrides of a `pretrain` option. */
-export function pretrainPlan(sources: PretrainPlan['sources'], { epochs, learningRate }: { epochs?: number; learningRate?: number }): PretrainPlan {
-  return { sources, epochs, learningRate };
+export function pretrainPlan(
+  sources: PretrainPlan['sources'],
+  { epochs, learningRate }: { epochs?: number; learningRate?: number },
+  continueSource?: PretrainPlan['continueSource'],
+): PretrainPlan {
+  return { sources, epochs, learningRate, ...(continueSource ? { continueSource } : {}) };
 }
 
 export function defineModel<S extends z.ZodType>(definition: {

@@ -2,7 +2,8 @@
  * Warm start: the source models a model's `pretrain` option names (FNN: an FM; NeuMF: GMF and
  * the NCF MLP) are trained first on the same split with the same Trainer, and every parameter
  * they share with the target by name is copied into the target's ParameterStore; fine-tuning
- * then starts from there. The target's other parameters keep their seeded initialisation.
+ * then starts from there. The target's other parameters keep their seeded initialisation, unless
+ * the plan's `continueSource` sets them so that the target starts as the source's function.
  */
 import { ConfigError } from '../errors.js';
 import type { ParameterStore } from '../engine/parameter-store.js';
@@ -46,7 +47,7 @@ export async function warmStart(model: RankingModel, train: TrainConfig, trainSp
   const plan = modelDefinition(model.model.type).pretraining?.(model.model.config);
   if (!plan) return undefined;
   // Create the target's parameters so that there is something to copy into.
-  model.build('eval');
+  const { columns } = model.build('eval');
   const sourceTrain: TrainConfig = {
     ...train,
     epochs: plan.epochs ?? train.epochs,
@@ -64,5 +65,6 @@ export async function warmStart(model: RankingModel, train: TrainConfig, trainSp
     copied.push(...names);
     sources.push({ model: source, result });
   }
+  plan.continueSource?.(model.params, columns);
   return { sources, copied };
 }

@@ -48,7 +48,7 @@ test('FNN warm start: its w_i and v_i tables are the trained FM\'s, its MLP keep
   assertSameTensors(again.params.snapshot(), fnn.params.snapshot());
 });
 
-test('AFM warm start: every table and weight the FM shares with it comes from the trained FM; its attention keeps its initialisation', async () => {
+test('AFM warm start: the FM\'s tables are copied, uniform attention and p = P·1 make it compute the trained FM exactly', async () => {
   const config = { embeddingDim: 4, attentionUnits: 3, pretrain: { type: 'fm', epochs: 2, learningRate: 0.01 } };
   const afm = model('afm', config);
   const initial = model('afm', config);
@@ -59,9 +59,15 @@ test('AFM warm start: every table and weight the FM shares with it comes from th
   assert.deepEqual([...result.copied].sort(), shared.sort());
   for (const table of ['emb/a', 'emb/b', 'linear/a', 'linear/b']) assert.ok(shared.includes(table), table);
   assertSameTensors(tensors(afm.params, shared), tensors(fm.params, shared));
-  const own = [...afm.params.dense.keys()].filter((n) => !shared.includes(n));
-  assert.ok(own.some((n) => n.startsWith('afm/')), `attention parameters: ${own.join(', ')}`);
-  assertSameTensors(tensors(afm.params, own), tensors(initial.params, own));
+  // xorSpec has 3 fields (a, b, numeric): 3 pairs.
+  const value = (name: string) => [...afm.params.dense.get(name)!.data];
+  assert.deepEqual(value('afm/projection'), [0, 0, 0]);
+  assert.deepEqual(value('afm_projection/kernel'), [3, 3, 3, 3]);
+  assert.deepEqual(value('afm_projection/bias'), [0]);
+  assertSameTensors(tensors(afm.params, ['afm/attention_kernel']), tensors(initial.params, ['afm/attention_kernel']));
+  const [fmLogits, afmLogits] = [await logits(fm), await logits(afm)];
+  assert.ok(fmLogits.some((l) => Math.abs(l) > 0.5), 'the FM predicts ~0.5 everywhere: the check would be vacuous');
+  afmLogits.forEach((l, i) => assert.ok(Math.abs(l - fmLogits[i]!) < 1e-4, `row ${i}: AFM ${l} vs FM ${fmLogits[i]}`));
 });
 
 test('NeuMF warm start: every weight comes from the trained GMF and MLP, and its logit is α·GMF + (1−α)·MLP', async () => {
