@@ -346,6 +346,26 @@ const ExpandLike: OpDef = {
   vjp: ({ inputs: [x] }, [g]) => [unbroadcast(g!, x!.shape), undefined],
 };
 
+/**
+ * `x` ([1, ...]) repeated for every row of `rows` ([n, ...]): a serving graph's context tensor,
+ * computed once per request, joining the candidates' rows.
+ */
+const BroadcastRows: OpDef = {
+  name: 'BroadcastRows',
+  infer: ([x, rows]) => [{ shape: [rows!.shape[0]!, ...x!.shape.slice(1)], dtype: x!.dtype }],
+  emit: (e, node) => {
+    const [x, rows] = node.inputs as [Sym, Sym];
+    const [rowsShape, count, xShape, rest, shape] = ['rowsshape', 'count', 'xshape', 'rest', 'shape'].map((h) => e.fresh(h)) as string[];
+    e.node('Shape', [e.name(rows)], [rowsShape!]);
+    e.node('Slice', [rowsShape!, e.int64([0]), e.int64([1])], [count!]);
+    e.node('Shape', [e.name(x)], [xShape!]);
+    e.node('Slice', [xShape!, e.int64([1]), e.int64([x.rank])], [rest!]);
+    e.node('Concat', [count!, rest!], [shape!], { axis: 0 });
+    e.node('Expand', [e.name(x), shape!], [e.name(node.outputs[0]!)]);
+  },
+  vjp: ({ inputs: [x] }, [g]) => [unbroadcast(g!, x!.shape), undefined],
+};
+
 const Transpose: OpDef = {
   name: 'Transpose',
   infer: ([x], attrs) => [{ shape: (attrs.perm as number[]).map((p) => x!.shape[p]!), dtype: x!.dtype }],
@@ -590,7 +610,14 @@ export const gemm = (a: Sym, b: Sym, { transA = false, transB = false } = {}) =>
 export const reduceSum = (x: Sym, axes: readonly number[], keepdims = false) => x.graph.apply1(ReduceSum, [x], { axes, keepdims: keepdims ? 1 : 0 });
 export const reduceMean = (x: Sym, axes: readonly number[], keepdims = false) => x.graph.apply1(ReduceMean, [x], { axes, keepdims: keepdims ? 1 : 0 });
 export const softmax = (x: Sym, axis = -1) => x.graph.apply1(Softmax, [x], { axis: normAxis(axis, x.rank, 'Softmax') });
-export const concat = (xs: readonly Sym[], axis: number) => (xs.length === 1 ? xs[0]! : xs[0]!.graph.apply1(Concat, xs, { axis }));
+export function concat(xs: readonly Sym[], axis: number): Sym {
+  if (xs.length === 1) return xs[0]!;
+  // A serving graph's context features are [1, ...]: repeated for each candidate row where they join them.
+  const rows = xs.find((x) => x.shape[0] !== 1);
+  const joined = rows && normAxis(axis, rows.rank, 'Concat') !== 0 ? xs.map((x) => (x.shape[0] === 1 ? broadcastRows(x, rows) : x)) : xs;
+  return xs[0]!.graph.apply1(Concat, joined, { axis });
+}
+export const broadcastRows = (x: Sym, rows: Sym) => x.graph.apply1(BroadcastRows, [x, rows]);
 export const slice = (x: Sym, axis: number, start: number, end: number) => x.graph.apply1(Slice, [x], { axis: normAxis(axis, x.rank, 'Slice'), start, end });
 export const pad = (x: Sym, axis: number, before: number, after: number) => x.graph.apply1(Pad, [x], { axis, before, after });
 export const reshape = (x: Sym, shape: readonly Dim[]) => x.graph.apply1(Reshape, [x], { shape: shape as readonly number[] });
@@ -604,7 +631,8 @@ export const sigmoidCrossEntropy = (logits: Sym, labels: Sym) => logits.graph.ap
 export const softmaxCrossEntropy = (logits: Sym, labels: Sym) => logits.graph.apply1(SoftmaxCrossEntropy, [logits, labels]);
 export const eyeLike = (x: Sym) => x.graph.apply1(EyeLike, [x]);
 /** x[b, indices[b, j], ...] for each row b: a per-row selection along axis 1, differentiable in x. */
-export const gatherAlong = (x: Sym, indices: Sym) => x.graph.apply1(GatherAlong, [x, indices]);
+export const gatherAlong = (x: Sym, indices: Sym) =>
+  x.graph.apply1(GatherAlong, [x.shape[0] === 1 && indices.shape[0] !== 1 ? broadcastRows(x, indices) : x, indices]);
 /** Zeros like `like` with g added at the positions `indices` along axis 1: GatherAlong's adjoint. */
 export const scatterAddAlong = (g: Sym, indices: Sym, like: Sym) => g.graph.apply1(ScatterAddAlong, [g, indices, like]);
 /** The k largest entries of each row (last axis) and their indices, best first. */

@@ -50,7 +50,18 @@ export class BuildContext {
     readonly graph: Graph,
     readonly params: ParameterStore,
     readonly mode: BuildMode,
+    /**
+     * Export only: features fed once per request (one row, [1, ...]) rather than once per
+     * candidate. Everything computed from them alone then runs once; operations that join them
+     * with candidate features broadcast them (see `concat`).
+     */
+    private readonly contextFeatures: ReadonlySet<string> = new Set(),
   ) {}
+
+  /** The batch dimension of `feature`'s inputs. */
+  private batchOf(feature: string): Dim {
+    return this.contextFeatures.has(feature) ? 1 : BATCH;
+  }
 
   get training(): boolean {
     return this.mode === 'train';
@@ -93,10 +104,11 @@ export class BuildContext {
    */
   embedding(table: string, rows: number, dim: number, feature: string, init: Initializer, maxLength?: number): Sym {
     this.params.table(table, rows, dim, init);
-    const idShape: Dim[] = maxLength === undefined ? [BATCH] : [BATCH, maxLength];
     if (this.mode === 'export') {
-      return gather(this.graph.param(table, [rows, dim]), this.graph.input(feature, idShape, 'data', 'int64'));
+      const batch = this.batchOf(feature);
+      return gather(this.graph.param(table, [rows, dim]), this.graph.input(feature, maxLength === undefined ? [batch] : [batch, maxLength], 'data', 'int64'));
     }
+    const idShape: Dim[] = maxLength === undefined ? [BATCH] : [BATCH, maxLength];
     const input = `rows/${table}/${feature}`;
     if (!this.lookups.some((l) => l.input === input)) this.lookups.push({ input, table, feature, ...(maxLength === undefined ? {} : { maxLength }) });
     return this.graph.input(input, [...idShape, dim]);
@@ -118,17 +130,17 @@ export class BuildContext {
 
   /** The int64 ids of a categorical feature, [batch], as in-graph indices (the exported model's id inputs). */
   ids(feature: string): Sym {
-    return this.graph.input(feature, [BATCH], 'data', 'int64');
+    return this.graph.input(feature, [this.batchOf(feature)], 'data', 'int64');
   }
 
   /** The int64 padded ids of a multi-value or sequence feature, [batch, maxLength] (compared in-graph, e.g. categories). */
   paddedIds(feature: string, maxLength: number): Sym {
-    return this.graph.input(feature, [BATCH, maxLength], 'data', 'int64');
+    return this.graph.input(feature, [this.batchOf(feature), maxLength], 'data', 'int64');
   }
 
   /** The padding mask of a multi-value feature, [batch, maxLength]. */
   mask(feature: string, maxLength: number): Sym {
-    return this.graph.input(`${feature}_mask`, [BATCH, maxLength]);
+    return this.graph.input(`${feature}_mask`, [this.batchOf(feature), maxLength]);
   }
 
   /** Transformed numeric features, [batch, count]. */

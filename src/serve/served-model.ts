@@ -8,6 +8,7 @@ import { loadBundle, type Bundle } from '../bundle/load-bundle.js';
 import type { SegmentValues } from '../calibration/segmented-calibration.js';
 import { BundleError, DeeprankError } from '../errors.js';
 import { contentHash } from '../util/content-hash.js';
+import { contextFeatures } from './context-features.js';
 import { featureQuality, type FeatureQuality } from './feature-quality.js';
 import { RequestError } from './request-error.js';
 import { RequestParser, requestFields, type ScoreRequest } from './request-schema.js';
@@ -64,7 +65,8 @@ export class ServedModel {
       for (const calibrator of calibration.values()) {
         if (calibrator.segmentBy !== undefined) segments.set(calibrator.segmentBy, segmentValues(table, calibrator.segmentBy));
       }
-      const scores = await this.scorer.score(encoded, encoded.allRows(), segments, encoded.numRows);
+      const context = contextFeatures(pipeline, new Set(Object.keys(request.context)));
+      const scores = await this.scorer.score(encoded, encoded.allRows(), segments, encoded.numRows, context);
       return { scores, quality: featureQuality(pipeline, table, encoded) };
     } catch (error) {
       throw asRequestError(error, request);

@@ -111,9 +111,9 @@ export class RankingModel {
    * With `listwise`, the train graph's loss is that ranking loss over lists of consecutive rows;
    * `taskWeights` weighs the task losses of a multi-task model.
    */
-  build(mode: BuildMode, floatType: FloatType = 'float32', listwise?: ListwiseConfig, taskWeights?: TaskWeights): BuiltGraph {
+  build(mode: BuildMode, floatType: FloatType = 'float32', listwise?: ListwiseConfig, taskWeights?: TaskWeights, contextFeatures?: ReadonlySet<string>): BuiltGraph {
     const graph = new Graph(floatType);
-    const ctx = new BuildContext(graph, this.params, mode);
+    const ctx = new BuildContext(graph, this.params, mode, contextFeatures);
     const definition = modelDefinition(this.model.type);
     const inputs = new FeatureInputs(ctx, this.spec);
     const built = definition.build(inputs, this.model.config);
@@ -191,10 +191,12 @@ export class RankingModel {
   /**
    * The serving model: int64 ids per categorical feature, ids + `<name>_mask` per multi-value
    * feature, `dense` for numeric columns; output `prediction` (and `prediction/<task>` per task
-   * of a multi-task model). Weights are initializers.
+   * of a multi-task model). Weights are initializers. `contextFeatures` are fed once per request
+   * ([1] / [1, maxLength]) and broadcast to the candidates' rows, so what depends on them alone
+   * (their lookups, a user tower) is computed once per request.
    */
-  exportOnnx(metadata: Record<string, string> = {}): Uint8Array {
-    const built = this.build('export');
+  exportOnnx(metadata: Record<string, string> = {}, contextFeatures?: ReadonlySet<string>): Uint8Array {
+    const built = this.build('export', 'float32', undefined, undefined, contextFeatures);
     const initializers = new Map<string, Float32Array>();
     for (const [name, t] of this.params.allTensors()) initializers.set(name, t.data);
     return exportOnnx(built.graph, { outputs: { prediction: built.prediction, ...built.predictions }, initializers, graphName: this.model.type, metadata });

@@ -80,6 +80,13 @@ test('a context field is broadcast to every candidate: same scores as giving it 
   const each = await post(server.app, '/v1/score', { candidates: items.map((c) => ({ user: 'u5', ...c })) });
   assert.equal(shared.status, 200);
   assert.deepEqual(shared.body.scores, each.body.scores);
+  const lease = server.serving.acquire();
+  try {
+    // The user's part of the network ran once: a graph fed 'user' as one row scored the request.
+    assert.deepEqual(await lease.model.scorer.contextGraphs(), [{ features: ['user'], used: true }]);
+  } finally {
+    lease.release();
+  }
   // integers are categorical text: user 5 is the value '5' (unknown here, so OOV), not u5
   const numeric = await post(server.app, '/v1/score', { context: { user: 5 }, candidates: items });
   assert.equal(numeric.status, 200);
