@@ -8,13 +8,17 @@ import { columnNeeds } from '../data/column-needs.js';
 import type { FeaturePipeline } from '../data/feature-pipeline.js';
 import { paddedFeatures } from '../data/batch.js';
 
-export function contextFeatures(pipeline: FeaturePipeline, context: ReadonlySet<string>): Set<string> {
-  const spec = pipeline.spec();
-  const inputs = new Set([...spec.categorical.map((f) => f.name), ...paddedFeatures(spec).map((f) => f.name)]);
-  const out = new Set<string>();
-  for (const feature of pipeline.features) {
-    if (!inputs.has(feature.name)) continue;
-    if ([...columnNeeds([feature], []).keys()].every((column) => context.has(column))) out.add(feature.name);
+export class ContextFeatures {
+  /** Each id input's raw columns, worked out once per bundle rather than per request. */
+  private readonly columns: [string, string[]][];
+
+  constructor(pipeline: FeaturePipeline) {
+    const spec = pipeline.spec();
+    const inputs = new Set([...spec.categorical.map((f) => f.name), ...paddedFeatures(spec).map((f) => f.name)]);
+    this.columns = pipeline.features.filter((f) => inputs.has(f.name)).map((f) => [f.name, [...columnNeeds([f], []).keys()]]);
   }
-  return out;
+
+  of(context: ReadonlySet<string>): Set<string> {
+    return new Set(this.columns.filter(([, columns]) => columns.every((c) => context.has(c))).map(([name]) => name));
+  }
 }

@@ -8,7 +8,7 @@ import { loadBundle, type Bundle } from '../bundle/load-bundle.js';
 import type { SegmentValues } from '../calibration/segmented-calibration.js';
 import { BundleError, DeeprankError } from '../errors.js';
 import { contentHash } from '../util/content-hash.js';
-import { contextFeatures } from './context-features.js';
+import { ContextFeatures } from './context-features.js';
 import { featureQuality, type FeatureQuality } from './feature-quality.js';
 import { RequestError } from './request-error.js';
 import { RequestParser, requestFields, type ScoreRequest } from './request-schema.js';
@@ -29,12 +29,16 @@ export interface ScoredRequest {
 }
 
 export class ServedModel {
+  private readonly contextFeatures: ContextFeatures;
+
   private constructor(
     readonly bundle: Bundle,
     readonly scorer: BundleScorer,
     readonly parser: RequestParser,
     readonly version: ModelVersion,
-  ) {}
+  ) {
+    this.contextFeatures = new ContextFeatures(bundle.pipeline);
+  }
 
   static async open(path: string, options: { threads?: number; maxCandidates?: number } = {}): Promise<ServedModel> {
     const bundle = await loadBundle(path);
@@ -65,7 +69,7 @@ export class ServedModel {
       for (const calibrator of calibration.values()) {
         if (calibrator.segmentBy !== undefined) segments.set(calibrator.segmentBy, segmentValues(table, calibrator.segmentBy));
       }
-      const context = contextFeatures(pipeline, new Set(Object.keys(request.context)));
+      const context = this.contextFeatures.of(new Set(Object.keys(request.context)));
       const scores = await this.scorer.score(encoded, encoded.allRows(), segments, encoded.numRows, context);
       return { scores, quality: featureQuality(pipeline, table, encoded) };
     } catch (error) {
