@@ -24,20 +24,28 @@ export function defaultThreads(): number {
   return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : os.availableParallelism();
 }
 
+export interface SessionOptions {
+  threads?: number;
+  spin?: 'always' | 'within-run';
+}
+
 export class OnnxSession {
   private constructor(private readonly session: ort.InferenceSession) {}
 
   /**
-   * `spin: false` when other threads of ours work between runs (the trainer's update threads):
-   * ONNX Runtime's idle workers would otherwise spin on the cores those helpers need.
+   * `spin`: ONNX Runtime's workers spin while they wait for work, so each parallel section of a
+   * run starts without waking them (a wake-up costs tens of microseconds, and a training step has
+   * dozens of sections). 'always' keeps them spinning between runs too, for back-to-back requests;
+   * 'within-run' parks them as a run returns, when other threads of ours (the trainer's update
+   * threads) need the cores until the next run.
    */
-  static async create(model: Uint8Array, { threads = defaultThreads(), spin = true } = {}): Promise<OnnxSession> {
+  static async create(model: Uint8Array, { threads = defaultThreads(), spin = 'always' }: SessionOptions = {}): Promise<OnnxSession> {
     const session = await ort.InferenceSession.create(model, {
       intraOpNumThreads: threads,
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
-      extra: { session: { intra_op: { allow_spinning: spin ? '1' : '0' } } },
+      extra: { session: { force_spinning_stop: spin === 'within-run' ? '1' : '0', intra_op: { allow_spinning: '1' } } },
     });
     return new OnnxSession(session);
   }

@@ -138,7 +138,7 @@ export class Trainer {
       throw new ConfigError('listwise training pads lists with ignored rows, which batch normalization would count in its batch statistics; set the model\'s batchNorm: false', { field: 'train.listwise' });
     }
     const lists = listwise ? new ListBatcher(groupRows(train.source, train.rows, listwise.groupBy), listwise.listSize, batchSize) : undefined;
-    const session = await OnnxSession.create(bytes, { threads: this.threads, spin: this.threads === 1 });
+    const session = await OnnxSession.create(bytes, { threads: this.threads, spin: 'within-run' });
     const feeder = new BatchFeeder(built.ctx, this.model.params, this.model.spec.numeric.length, this.model.head.task);
     const featureDropout = new FeatureDropout(this.config.featureDropout ?? {}, this.model.spec, this.config.seed);
     const predictor = validation ? await Predictor.create(this.model, this.threads) : undefined;
