@@ -51,10 +51,16 @@ export class BundleScorer {
     readonly bundle: Bundle,
     private readonly session: OnnxSession,
     private readonly threads: number | undefined,
+    private readonly maxContextGraphs: number,
   ) {}
 
-  static async create(bundle: Bundle, options: { threads?: number } = {}): Promise<BundleScorer> {
-    return new BundleScorer(bundle, await bundle.createSession(options), options.threads);
+  /**
+   * `maxContextGraphs` (default 4) bounds the context graphs kept: each holds every weight again,
+   * so requests naming ever new sets of context fields must not grow memory without end. Sets met
+   * after the first `maxContextGraphs` are scored by the bundle graph.
+   */
+  static async create(bundle: Bundle, { maxContextGraphs = 4, ...options }: { threads?: number; maxContextGraphs?: number } = {}): Promise<BundleScorer> {
+    return new BundleScorer(bundle, await bundle.createSession(options), options.threads, maxContextGraphs);
   }
 
   /**
@@ -85,7 +91,7 @@ export class BundleScorer {
     return { tasks, ...(composed ? { utility: composed } : {}), score: composed ?? tasks.get(heads[0]!.task)!.calibrated };
   }
 
-  /** Each context feature set met so far, and whether its graph scores (false: the bundle graph scores every row). */
+  /** Each context feature set given a graph, and whether it scores (false: the bundle graph scores every row). */
   async contextGraphs(): Promise<{ features: string[]; used: boolean }[]> {
     return Promise.all([...this.contextSessions].map(async ([key, session]) => ({ features: key.split('\n'), used: (await session) !== null })));
   }
@@ -95,6 +101,7 @@ export class BundleScorer {
     const key = [...context].sort().join('\n');
     let session = this.contextSessions.get(key);
     if (!session) {
+      if (this.contextSessions.size >= this.maxContextGraphs) return Promise.resolve(null);
       session = this.openContextSession(context, batch, outputs);
       this.contextSessions.set(key, session);
     }

@@ -140,6 +140,23 @@ test('BundleScorer serves each task calibrated, with the utility the policy comp
   assertAllClose(Float32Array.from(mt.utility!), Float32Array.from(mt.tasks.get('click')!.raw, (c, i) => 0.5 + c + 3 * mt.tasks.get('buy')!.raw[i]!), 1e-6, 'utility');
 });
 
+test('BundleScorer keeps at most maxContextGraphs context graphs; later context sets are scored by the bundle graph', async () => {
+  const bundle = await loadBundle(bundleDir);
+  const data = await loadWithPipeline(bundle.pipeline, f.scoreFile, process.cwd(), { requireLabels: false });
+  const rows = data.rows.subarray(0, 20);
+  const scorer = await BundleScorer.create(bundle, { threads: 1, maxContextGraphs: 1 });
+  try {
+    const perRow = await scorer.score(data.source, rows);
+    await scorer.score(data.source, rows, undefined, 64, new Set(['user']));
+    const byItem = await scorer.score(data.source, rows, undefined, 64, new Set(['item']));
+    // Only the first set got a graph (each graph holds all the weights again); the second did not.
+    assert.deepEqual((await scorer.contextGraphs()).map((g) => g.features), [['user']]);
+    assert.deepEqual(byItem.tasks.get('click')!.raw, perRow.tasks.get('click')!.raw);
+  } finally {
+    await scorer.release();
+  }
+});
+
 test('archive round trip: the .tar holds the same files and loads to the same manifest and predictions', async () => {
   const entries = readTar(await readFile(archive), archive);
   const files = await snapshotFiles(bundleDir);
