@@ -11,7 +11,7 @@ import type { FeatureSpec } from '../data/batch.js';
 import { Graph, Sym, type FloatType } from '../engine/graph.js';
 import { gradients } from '../engine/autodiff.js';
 import { exportOnnx } from '../engine/onnx-export.js';
-import { add, div, reduceMean, reduceSum, sigmoid, sigmoidCrossEntropy, square, sub } from '../engine/ops.js';
+import { add, reduceMean, sigmoid, sigmoidCrossEntropy, square, sub } from '../engine/ops.js';
 import { ParameterStore } from '../engine/parameter-store.js';
 import { BATCH, BuildContext, type BuildMode } from '../layers/build-context.js';
 import { FeatureInputs } from '../models/feature-inputs.js';
@@ -65,12 +65,7 @@ export interface BuiltGraph {
   columns: Record<string, string[]>;
   /** Train mode only. */
   loss?: Sym;
-  /** When the loss is the mean over the batch's rows of a per-row loss: that per-row loss ([batch, 1]). */
-  rowLoss?: Sym;
 }
-
-/** The sliced training graph's input: the rows of the whole batch, which its loss sum is divided by. */
-export const BATCH_ROWS = 'batch_rows';
 
 export class RankingModel {
   readonly params: ParameterStore;
@@ -135,12 +130,10 @@ export class RankingModel {
     const { logit, prediction } = headPrediction(this.head, raw);
     if (mode !== 'train') return { graph, ctx, logit, prediction, predictions: {}, outputs, columns };
     const label = graph.input('label', [BATCH, 1]);
-    if (listwise || auxiliaryLoss) {
-      const loss = listwise ? listwiseLoss(logit, label, listwise) : reduceMean(headLoss(this.head.kind, logit, label), [0, 1]);
-      return { graph, ctx, logit, prediction, predictions: {}, outputs, columns, loss: auxiliaryLoss ? add(loss, auxiliaryLoss) : loss };
-    }
-    const rowLoss = headLoss(this.head.kind, logit, label);
-    return { graph, ctx, logit, prediction, predictions: {}, outputs, columns, loss: reduceMean(rowLoss, [0, 1]), rowLoss };
+    const loss = listwise
+      ? listwiseLoss(logit, label, listwise)
+      : reduceMean(headLoss(this.head.kind, logit, label), [0, 1]);
+    return { graph, ctx, logit, prediction, predictions: {}, outputs, columns, loss: auxiliaryLoss ? add(loss, auxiliaryLoss) : loss };
   }
 
   /** A head per task: inputs `label/<task>` and `label_mask/<task>` (1 = present) in training. */
@@ -176,16 +169,10 @@ export class RankingModel {
     modelDefinition(this.model.type).fitState?.(this.params, this.spec, this.model.config, train);
   }
 
-  /**
-   * Training graph bytes: loss, prediction, gradients of every weight and gathered row block, state
-   * updates. `rowSlices` (models with a `rowLoss`): the loss is the sum of the rows' losses over
-   * BATCH_ROWS, so a slice of the batch's rows gives exactly its part of the whole batch's
-   * gradient (data-parallel.ts).
-   */
-  trainingGraph(listwise?: ListwiseConfig, taskWeights?: TaskWeights, rowSlices = false): { bytes: Uint8Array; built: BuiltGraph } {
+  /** Training graph bytes: loss, prediction, gradients of every weight and gathered row block, state updates. */
+  trainingGraph(listwise?: ListwiseConfig, taskWeights?: TaskWeights): { bytes: Uint8Array; built: BuiltGraph } {
     const built = this.build('train', 'float32', listwise, taskWeights);
-    const { graph, ctx, prediction } = built;
-    const loss = rowSlices ? div(reduceSum(built.rowLoss!, [0, 1]), graph.input(BATCH_ROWS, [1])) : built.loss;
+    const { graph, ctx, loss, prediction } = built;
     const params = graph.inputs.filter((i) => i.kind === 'param' && this.params.dense.has(i.name));
     const rows = ctx.lookups.map((l) => graph.findInput(l.input)!);
     const grads = gradients(loss!, [...params, ...rows].map((i) => i.sym));

@@ -123,8 +123,6 @@ export class StepUpdater {
     parts = 1,
     /** Every thread's share, read at each step (shared memory when the pool rebalances it). */
     private readonly bounds: Float64Array = equalBounds(parts),
-    /** Data-parallel steps: the other slices' dense gradients, added to denseGrads before use. */
-    private readonly denseParts: readonly (readonly Float32Array[])[] = [],
   ) {
     this.optimizer = createOptimizer(layout.optimizer);
     this.perTable = layout.tables.map((t) => new TableGradients(t.rows, t.dim));
@@ -136,10 +134,6 @@ export class StepUpdater {
    * (clipping needs it; otherwise 0, not worth a pass over every gradient).
    */
   accumulate(stages: readonly LookupStage[], counts: ArrayLike<number>, denseGrads: readonly Float32Array[], norm: boolean): number {
-    denseGrads.forEach((grad, i) => {
-      const [start, end] = slice(grad.length, this.bounds, this.part);
-      for (const part of this.denseParts) for (let j = start; j < end; j++) grad[j] += part[i]![j]!;
-    });
     for (const t of this.perTable) t.reset();
     const [lo, hi] = slice(BUCKETS, this.bounds, this.part);
     stages.forEach((stage, l) => this.perTable[stage.table]!.add(stage, counts[l]!, lo, hi));

@@ -18,7 +18,6 @@ import { withSampledNegatives } from './sampled-negatives.js';
 import { createOptimizer, type Optimizer } from './optimizers.js';
 import { frequencyScaledL2, idFrequencies } from './id-frequency.js';
 import { UpdatePool } from './update-pool.js';
-import { dataParallelInputs, forwardLayout, type ForwardLayout } from './data-parallel.js';
 import { Predictor, type BatchSource } from './predict.js';
 import type { RankingModel } from './ranking-model.js';
 import type { TrainConfig } from './train-config.js';
@@ -134,15 +133,12 @@ export class Trainer {
     if (watched && !this.metricNames.includes(watched)) this.metricNames.push(watched);
 
     const { listwise } = this.config;
-    const plain = this.model.trainingGraph(listwise, this.config.taskWeights);
-    // Several threads run row slices of each step side by side where the loss allows (data-parallel.ts).
-    const rowInputs = this.threads > 1 ? dataParallelInputs(plain.built) : undefined;
-    const { bytes, built } = rowInputs ? this.model.trainingGraph(listwise, this.config.taskWeights, true) : plain;
+    const { bytes, built } = this.model.trainingGraph(listwise, this.config.taskWeights);
     if (listwise && built.ctx.stateUpdates.length > 0) {
       throw new ConfigError('listwise training pads lists with ignored rows, which batch normalization would count in its batch statistics; set the model\'s batchNorm: false', { field: 'train.listwise' });
     }
     const lists = listwise ? new ListBatcher(groupRows(train.source, train.rows, listwise.groupBy), listwise.listSize, batchSize) : undefined;
-    const session = await OnnxSession.create(bytes, { threads: rowInputs ? 1 : this.threads, spin: 'within-run' });
+    const session = await OnnxSession.create(bytes, { threads: this.threads, spin: 'within-run' });
     const feeder = new BatchFeeder(built.ctx, this.model.params, this.model.spec.numeric.length, this.model.head.task);
     const featureDropout = new FeatureDropout(this.config.featureDropout ?? {}, this.model.spec, this.config.seed);
     const predictor = validation ? await Predictor.create(this.model, this.threads) : undefined;
@@ -159,8 +155,7 @@ export class Trainer {
       if (existsSync(join(checkpointDir, 'best.bin'))) best = new Map([...(await readTensorFile(join(checkpointDir, 'best.bin'))).tensors].map(([k, t]) => [k, t.data]));
     }
 
-    const slices = rowInputs && forwardLayout(bytes, built, this.model.params, rowInputs, denseNames, batchSize, this.threads);
-    const pool = await this.updatePool(built.ctx.lookups, denseNames, train, slices).ready();
+    const pool = await this.updatePool(built.ctx.lookups, denseNames, train).ready();
     const stepsPerEpoch = lists ? lists.stepsPerEpoch : Math.ceil(train.rows.length / batchSize);
     const better = (a: number, b: number) => (higherIsBetter(splitTaskMetric(watched!).metric) ? a > b + earlyStopping!.minDelta : a < b - earlyStopping!.minDelta);
 
@@ -179,7 +174,7 @@ export class Trainer {
           stepInEpoch++;
           const feeds = feeder.feeds(batch, rng);
           if (listMask) feeds[LIST_MASK] = { data: listMask.subarray(seen, seen + batch.size), shape: [batch.size, 1] };
-          const out = slices ? await pool.forward(session, feeds, batch.size) : await session.run(feeds, fetches);
+          const out = await session.run(feeds, fetches);
           const loss = (out.loss as Float32Array)[0]!;
           if (!Number.isFinite(loss)) throw new DataError(`training loss became ${loss} at epoch ${epoch}, step ${stepInEpoch}; lower the learning rate or check the features for extreme values`);
           this.applyUpdates(out as Record<string, Float32Array>, denseNames, built.ctx.lookups, built.ctx.stateUpdates, batch, pool, state.step);
@@ -225,7 +220,7 @@ export class Trainer {
   }
 
   /** Threads for the optimizer: every table a lookup reads and every dense weight, with their slots. */
-  private updatePool(lookups: readonly EmbeddingLookup[], denseNames: readonly string[], train: Split, slices?: ForwardLayout): UpdatePool {
+  private updatePool(lookups: readonly EmbeddingLookup[], denseNames: readonly string[], train: Split): UpdatePool {
     const params = this.model.params;
     const names = [...new Set(lookups.map((l) => l.table))];
     const frequencies = this.config.miniBatchAwareL2 ? idFrequencies(train.source, train.rows, lookups, (name) => params.tables.get(name)!.rows) : undefined;
@@ -239,7 +234,7 @@ export class Trainer {
       return { data: p.data, slots: this.slotsFor(name, p.data.length), l2: p.l2 ?? this.config.l2 };
     });
     const shapes = lookups.map((l) => ({ table: names.indexOf(l.table), capacity: this.config.batchSize * (l.maxLength ?? 1), masked: l.maxLength !== undefined }));
-    return new UpdatePool({ optimizer: this.config.optimizer, embeddingL2: this.config.embeddingL2, tables, dense }, shapes, this.threads, slices);
+    return new UpdatePool({ optimizer: this.config.optimizer, embeddingL2: this.config.embeddingL2, tables, dense }, shapes, this.threads);
   }
 
   private applyUpdates(

@@ -7,9 +7,7 @@
  */
 import { once } from 'node:events';
 import { parentPort, Worker } from 'node:worker_threads';
-import type { Feed, OnnxSession } from '../engine/runtime.js';
 import { sharedFloat32, sharedInt32 } from '../util/shared-memory.js';
-import { mainSliceFeeds, rowRange, SliceRunner, stageHelperRows, writeSlice, type ForwardLayout } from './data-parallel.js';
 import { equalBounds, StepUpdater, type LookupStage, type UpdateLayout } from './step-updater.js';
 
 /** Indices into the control block. */
@@ -19,8 +17,8 @@ const PHASE = 2;
 const FAILED = 3;
 const HELPER_DEADLINE_MS = 120_000;
 
-export const Phase = { accumulate: 1, apply: 2, both: 3, stop: 4, forward: 5 } as const;
-type PhaseName = Exclude<keyof typeof Phase, 'stop' | 'forward'>;
+export const Phase = { accumulate: 1, apply: 2, both: 3, stop: 4 } as const;
+type PhaseName = Exclude<keyof typeof Phase, 'stop'>;
 
 /** What a helper thread is handed at start; every array is over a SharedArrayBuffer. */
 export interface HelperData {
@@ -38,8 +36,6 @@ export interface HelperData {
   failure: Uint8Array;
   part: number;
   parts: number;
-  /** Data-parallel steps: the training graph each helper runs on its slice of the rows. */
-  forward?: ForwardLayout;
 }
 
 export interface StageShape {
@@ -66,7 +62,6 @@ export class UpdatePool {
     private readonly layout: UpdateLayout,
     shapes: readonly StageShape[],
     readonly threads: number,
-    private readonly forwardLayout?: ForwardLayout,
   ) {
     // Alone, the main thread reads each step's arrays where they are (see stage): no staging copy.
     const size = (n: number) => (threads > 1 ? n : 0);
@@ -83,9 +78,9 @@ export class UpdatePool {
     this.bounds = new Float64Array(new SharedArrayBuffer((threads + 1) * 8));
     this.bounds.set(equalBounds(threads));
     this.times = new Float64Array(new SharedArrayBuffer(threads * 8));
-    this.own = new StepUpdater(layout, 0, threads, this.bounds, forwardLayout?.denseParts);
+    this.own = new StepUpdater(layout, 0, threads, this.bounds);
     for (let part = 1; part < threads; part++) {
-      const data: HelperData = { layout, stages: this.stages, denseGrads: this.denseGrads, control: this.control, scalars: this.scalars, bounds: this.bounds, times: this.times, failure: this.failure, part, parts: threads, ...(forwardLayout ? { forward: forwardLayout } : {}) };
+      const data: HelperData = { layout, stages: this.stages, denseGrads: this.denseGrads, control: this.control, scalars: this.scalars, bounds: this.bounds, times: this.times, failure: this.failure, part, parts: threads };
       const worker = new Worker(new URL('./update-worker.js', import.meta.url), { workerData: data });
       // Helpers never keep the process alive; close() ends them.
       worker.unref();
@@ -107,33 +102,7 @@ export class UpdatePool {
     return this;
   }
 
-  /**
-   * The step's forward and backward in row slices, one per thread at once (see data-parallel.ts):
-   * `session` (one ONNX Runtime thread) runs the main thread's slice of `feeds` while each helper
-   * runs its own. The gradients land where the update reads them; returns them by output name,
-   * with the batch's loss.
-   */
-  async forward(session: OnnxSession, feeds: Readonly<Record<string, Feed>>, n: number): Promise<Record<string, Float32Array>> {
-    const layout = this.forwardLayout!;
-    const [, mainRows] = rowRange(n, 0, this.threads);
-    layout.scalars[0] = n;
-    stageHelperRows(layout, feeds, mainRows, n);
-    this.dispatch(Phase.forward);
-    let loss = 0;
-    try {
-      const out = mainRows > 0 ? await session.run(mainSliceFeeds(layout, feeds, mainRows, n), layout.fetches) : {};
-      loss = writeSlice(layout, out, this.stages, this.denseGrads, 0, mainRows);
-    } finally {
-      this.awaitHelpers();
-    }
-    for (let part = 1; part < this.threads; part++) loss += layout.scalars[part]!;
-    const out: Record<string, Float32Array> = { loss: Float32Array.of(loss) };
-    layout.denseGrads.forEach((name, i) => (out[name] = this.denseGrads[i]!));
-    layout.lookupGrads.forEach(({ name }, l) => (out[name] = this.stages[l]!.grad));
-    return out;
-  }
-
-  /** Copy lookup `l`'s ids, mask and row gradients of this step into shared memory (gradients a data-parallel step left there stay). */
+  /** Copy lookup `l`'s ids, mask and row gradients of this step into shared memory. */
   stage(l: number, ids: Int32Array, mask: Float32Array | undefined, grad: Float32Array, count: number): void {
     const stage = this.stages[l]!;
     this.counts[l] = count;
@@ -147,13 +116,13 @@ export class UpdatePool {
     const dim = this.layout.tables[stage.table]!.dim;
     stage.ids.set(ids.subarray(0, count));
     if (stage.mask && mask) stage.mask.set(mask.subarray(0, count));
-    if (grad !== stage.grad) stage.grad.set(grad.subarray(0, count * dim));
+    stage.grad.set(grad.subarray(0, count * dim));
   }
 
   /** Copy dense weight `i`'s gradient of this step into shared memory. */
   stageDense(i: number, grad: Float32Array): void {
     if (this.workers.length === 0) this.denseGrads[i] = grad;
-    else if (grad !== this.denseGrads[i]) this.denseGrads[i]!.set(grad);
+    else this.denseGrads[i]!.set(grad);
   }
 
   /**
@@ -166,31 +135,16 @@ export class UpdatePool {
     this.scalars[1] = scale;
     this.norms.fill(0);
     const helpers = this.workers.length;
-    this.dispatch(Phase[phase]);
+    if (helpers > 0) {
+      Atomics.store(this.control, PENDING, helpers);
+      Atomics.store(this.control, PHASE, Phase[phase]);
+      Atomics.add(this.control, GENERATION, 1);
+      Atomics.notify(this.control, GENERATION);
+    }
     const started = performance.now();
     runPhase(this.own, Phase[phase], this.stages, this.denseGrads, this.scalars, this.norms, 0);
     meanwhile?.();
     this.times[0] = performance.now() - started;
-    this.awaitHelpers();
-    // Only unclipped steps rebalance: a clipped step's norm is summed per share, so moving the
-    // shares would move its last bits.
-    if (phase === 'both' && helpers > 0) this.rebalance();
-    let squared = 0;
-    for (const n of this.norms) squared += n;
-    return squared;
-  }
-
-  /** Wake every helper for `phase`. */
-  private dispatch(phase: number): void {
-    if (this.workers.length === 0) return;
-    Atomics.store(this.control, PENDING, this.workers.length);
-    Atomics.store(this.control, PHASE, phase);
-    Atomics.add(this.control, GENERATION, 1);
-    Atomics.notify(this.control, GENERATION);
-  }
-
-  /** Block until every helper finished its phase; throws what a helper failed with. */
-  private awaitHelpers(): void {
     for (let pending; (pending = Atomics.load(this.control, PENDING)) !== 0; ) {
       // Events (a worker's 'error') cannot arrive while the main thread blocks here, hence a deadline.
       if (Atomics.wait(this.control, PENDING, pending, HELPER_DEADLINE_MS) === 'timed-out') throw new Error(`a training helper thread did not finish a step within ${HELPER_DEADLINE_MS / 1000} s`);
@@ -199,6 +153,12 @@ export class UpdatePool {
       const end = this.failure.indexOf(0);
       throw new Error(`a training helper thread failed: ${new TextDecoder().decode(this.failure.slice(0, end < 0 ? undefined : end))}`);
     }
+    // Only unclipped steps rebalance: a clipped step's norm is summed per share, so moving the
+    // shares would move its last bits.
+    if (phase === 'both' && helpers > 0) this.rebalance();
+    let squared = 0;
+    for (const n of this.norms) squared += n;
+    return squared;
   }
 
   /**
@@ -237,11 +197,10 @@ export function runPhase(updater: StepUpdater, phase: number, stages: readonly L
   if (phase === Phase.apply || phase === Phase.both) updater.apply(scalars[0]!, scalars[1]!, denseGrads);
 }
 
-/** The helper's loop: wait for a new generation, run its share (or its slice of the rows), report done. */
-export async function helperLoop(data: HelperData): Promise<void> {
+/** The helper's loop: wait for a new generation, run its share, report done. */
+export function helperLoop(data: HelperData): void {
   const { control, scalars, stages, denseGrads, part, parts } = data;
-  const updater = new StepUpdater(data.layout, part, parts, data.bounds, data.forward?.denseParts);
-  const slices = data.forward ? await SliceRunner.create(data.forward, part, parts) : undefined;
+  const updater = new StepUpdater(data.layout, part, parts, data.bounds);
   parentPort?.postMessage('ready');
   const norms = scalars.subarray(2 + stages.length);
   // Generation 0 is the pool's start: a step dispatched before this thread got here is not missed.
@@ -250,14 +209,10 @@ export async function helperLoop(data: HelperData): Promise<void> {
     Atomics.wait(control, GENERATION, generation);
     generation = Atomics.load(control, GENERATION);
     const phase = Atomics.load(control, PHASE);
-    if (phase === Phase.stop) {
-      await slices?.release();
-      return;
-    }
+    if (phase === Phase.stop) return;
     const started = performance.now();
     try {
-      if (phase === Phase.forward) await slices!.run(stages);
-      else runPhase(updater, phase, stages, denseGrads, scalars, norms, part);
+      runPhase(updater, phase, stages, denseGrads, scalars, norms, part);
       data.times[part] = performance.now() - started;
     } catch (error) {
       data.failure.set(new TextEncoder().encode(String((error as Error).stack ?? error)).subarray(0, data.failure.length - 1));

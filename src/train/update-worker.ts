@@ -2,4 +2,4 @@
 import { workerData } from 'node:worker_threads';
 import { helperLoop, type HelperData } from './update-pool.js';
 
-await helperLoop(workerData as HelperData);
+helperLoop(workerData as HelperData);

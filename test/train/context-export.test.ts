@@ -10,9 +10,22 @@ import { OnnxSession, type Feed } from '../../src/engine/runtime.js';
 import { MODEL_TYPES } from '../../src/models/registry.js';
 import { RankingModel } from '../../src/train/ranking-model.js';
 import { Random } from '../../src/util/random.js';
-import { assertAllClose, zooSpec } from './fixtures.js';
+import { assertAllClose } from './fixtures.js';
 
-const spec: FeatureSpec = { ...zooSpec, tasks: [...zooSpec.tasks, { name: 'buy', kind: 'binary' }] };
+const spec: FeatureSpec = {
+  categorical: [
+    { name: 'user', cardinality: 20 },
+    { name: 'item', cardinality: 30 },
+    { name: 'genre', cardinality: 5 },
+  ],
+  multiValue: [{ name: 'tags', cardinality: 8, maxLength: 3, pooling: 'mean' }],
+  sequence: [{ name: 'history', vocabularyOf: 'item', cardinality: 30, maxLength: 4 }],
+  numeric: ['price'],
+  tasks: [
+    { name: 'click', kind: 'binary' },
+    { name: 'buy', kind: 'binary' },
+  ],
+};
 const MULTI_TASK = ['shared-bottom', 'mmoe', 'ple'];
 const CONFIGS: Record<string, Record<string, unknown>> = {
   'two-tower': { userFeatures: ['user', 'history'], itemFeatures: ['item', 'genre', 'tags', 'price'] },

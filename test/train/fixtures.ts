@@ -44,22 +44,6 @@ export const xorSpec: FeatureSpec = {
   tasks: [{ name: 'click', kind: 'binary' }],
 };
 
-/**
- * Features every model type can read: ids (user, item, genre), a pooled multi-value field, a
- * behaviour sequence over the item vocabulary and one numeric column; one binary task.
- */
-export const zooSpec: FeatureSpec = {
-  categorical: [
-    { name: 'user', cardinality: 20 },
-    { name: 'item', cardinality: 30 },
-    { name: 'genre', cardinality: 5 },
-  ],
-  multiValue: [{ name: 'tags', cardinality: 8, maxLength: 3, pooling: 'mean' }],
-  sequence: [{ name: 'history', vocabularyOf: 'item', cardinality: 30, maxLength: 4 }],
-  numeric: ['price'],
-  tasks: [{ name: 'click', kind: 'binary' }],
-};
-
 export function xorSource(n: number, seed: number): MemorySource {
   const rng = new Random(seed);
   const a = new Int32Array(n);
