@@ -299,6 +299,7 @@ def main(argv=None):
         "infer_samples_per_s": None,
         "train_step_ms_p50": None,
         "infer_step_ms_p50": None,
+        "infer_int8_samples_per_s": None,
         "final_loss": None,
         "sparse": args.sparse,
         "param_bytes": param_bytes,
@@ -349,6 +350,22 @@ def main(argv=None):
                 model(ids)
                 times.append(time.perf_counter() - t0)
             summarize(times, "infer")
+
+            # ---- int8 inference: PyTorch's dynamic quantization of every nn.Linear (weights
+            # int8 per tensor, activations quantized per call), the counterpart of a deeprank
+            # bundle made with --quantize int8. oneDNN is the x86 engine this build has.
+            if "onednn" in torch.backends.quantized.supported_engines:
+                torch.backends.quantized.engine = "onednn"
+                quantized = torch.ao.quantization.quantize_dynamic(model, {nn.Linear}, dtype=torch.qint8)
+                for i in range(args.warmup):
+                    quantized(pool[i % POOL_SIZE][0])
+                times = []
+                for i in range(args.warmup, args.warmup + args.steps):
+                    ids = pool[i % POOL_SIZE][0]
+                    t0 = time.perf_counter()
+                    quantized(ids)
+                    times.append(time.perf_counter() - t0)
+                summarize(times, "infer_int8")
 
         # ---- latency: single forward calls of --latency rows each ----
         if args.latency is not None:

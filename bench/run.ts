@@ -14,7 +14,10 @@ import type { Batch, FeatureSpec } from '../src/data/batch.js';
 import { RankingModel } from '../src/train/ranking-model.js';
 import { Trainer } from '../src/train/trainer.js';
 import { TrainConfigSchema } from '../src/train/train-config.js';
-import { Predictor, type BatchSource } from '../src/train/predict.js';
+import type { BatchSource } from '../src/train/predict.js';
+import { servingFeeds } from '../src/bundle/bundle-scorer.js';
+import type { Quantization } from '../src/engine/int8-quantization.js';
+import { OnnxSession } from '../src/engine/runtime.js';
 import { Random } from '../src/util/random.js';
 import { writeJsonAtomic } from '../src/util/atomic-write.js';
 
@@ -88,19 +91,14 @@ async function benchDeeprank(m: BenchModel, threads: number, steps: number) {
   const result = await train(timedSteps);
   const peakRss = process.resourceUsage().maxRSS * 1024;
   const trainSeconds = result.history[0]!.seconds;
-  const predictor = await Predictor.create(model, threads);
-  const source = new RandomBatches(m, steps, 2);
-  await predictor.predict(new RandomBatches(m, 3, 2), rows.subarray(0, 3 * m.batch), { batchSize: m.batch });
-  const t0 = performance.now();
-  await predictor.predict(source, rows.subarray(0, steps * m.batch), { batchSize: m.batch });
-  const inferSeconds = (performance.now() - t0) / 1000;
-  const latency = m.name === LATENCY.model ? await measureLatency(predictor, m) : {};
-  await predictor.release();
+  const float = await servedScoring(model, spec, m, threads, steps);
+  const int8 = await servedScoring(model, spec, m, threads, steps, 'int8');
   // Parameters plus one slot per value (Adagrad) or two (Adam), as the optimizer holds them.
   const paramBytes = model.params.parameterCount() * 4;
   const optimizerBytes = paramBytes * (m.optimizer === 'adam' ? 2 : 1);
   return {
-    ...latency,
+    ...float.latency,
+    ...(int8.latency ? { latency_int8_p50_ms: int8.latency.latency_p50_ms, latency_int8_p99_ms: int8.latency.latency_p99_ms } : {}),
     param_bytes: paramBytes,
     optimizer_state_bytes: optimizerBytes,
     peak_rss_bytes: peakRss,
@@ -112,7 +110,8 @@ async function benchDeeprank(m: BenchModel, threads: number, steps: number) {
     train_samples_per_s: (timedSteps * m.batch) / trainSeconds,
     train_steps: timedSteps,
     train_wall_s: (performance.now() - started) / 1000,
-    infer_samples_per_s: (steps * m.batch) / inferSeconds,
+    infer_samples_per_s: float.samplesPerS,
+    infer_int8_samples_per_s: int8.samplesPerS,
     final_loss: result.history[0]!.trainLoss,
     param_count: model.params.parameterCount(),
   };
@@ -127,14 +126,31 @@ function benchDeeprankIsolated(m: BenchModel, threads: number, steps: number): R
   return JSON.parse(out.trim().split('\n').at(-1)!);
 }
 
-async function measureLatency(predictor: Predictor, m: BenchModel): Promise<Record<string, number>> {
-  const source = new RandomBatches({ ...m, batch: LATENCY.rows }, 1, 3);
-  const rows = new Int32Array(LATENCY.rows);
-  for (let i = 0; i < 20; i++) await predictor.predict(source, rows, { batchSize: LATENCY.rows });
+/**
+ * Scoring as a ranking service does it: the served graph (model.onnx, weights as initializers;
+ * with `quantize`, the bundle of `deeprank bundle create --quantize`) fed the ids of each batch.
+ * Samples/s over the pool's batches and, for the latency model, p50/p99 of one request at a time.
+ */
+async function servedScoring(model: RankingModel, spec: FeatureSpec, m: BenchModel, threads: number, steps: number, quantize?: Quantization) {
+  const session = await OnnxSession.create(model.exportOnnx({}, undefined, quantize ? { quantize } : {}), { threads });
+  const score = (batch: Batch) => session.run(servingFeeds(batch, spec), ['prediction']);
+  const batches = [...new RandomBatches(m, steps, 2).batches()];
+  for (const batch of batches.slice(0, 3)) await score(batch);
+  const t0 = performance.now();
+  for (const batch of batches) await score(batch);
+  const samplesPerS = (steps * m.batch) / ((performance.now() - t0) / 1000);
+  const latency = m.name === LATENCY.model ? await measureLatency(score, m) : undefined;
+  await session.release();
+  return { samplesPerS, latency };
+}
+
+async function measureLatency(score: (batch: Batch) => Promise<unknown>, m: BenchModel): Promise<{ latency_p50_ms: number; latency_p99_ms: number }> {
+  const [request] = [...new RandomBatches({ ...m, batch: LATENCY.rows }, 1, 3).batches()];
+  for (let i = 0; i < 20; i++) await score(request!);
   const times: number[] = [];
   for (let i = 0; i < LATENCY.requests; i++) {
     const t0 = performance.now();
-    await predictor.predict(source, rows, { batchSize: LATENCY.rows });
+    await score(request!);
     times.push(performance.now() - t0);
   }
   times.sort((a, b) => a - b);
@@ -227,7 +243,8 @@ for (const name of values.models!.split(',')) {
       deeprank: {
         train_samples_per_s: stats((r) => num(r.deeprank, 'train_samples_per_s')),
         infer_samples_per_s: stats((r) => num(r.deeprank, 'infer_samples_per_s')),
-        ...(m.name === LATENCY.model ? { latency_p50_ms: stats((r) => num(r.deeprank, 'latency_p50_ms')), latency_p99_ms: stats((r) => num(r.deeprank, 'latency_p99_ms')) } : {}),
+        infer_int8_samples_per_s: stats((r) => num(r.deeprank, 'infer_int8_samples_per_s')),
+        ...(m.name === LATENCY.model ? Object.fromEntries(['latency_p50_ms', 'latency_p99_ms', 'latency_int8_p50_ms', 'latency_int8_p99_ms'].map((k) => [k, stats((r) => num(r.deeprank, k))])) : {}),
         rss_over_state: stats((r) => num(r.deeprank, 'rss_over_state')),
         peak_rss_bytes: stats((r) => num(r.deeprank, 'peak_rss_bytes')),
         param_plus_optimizer_bytes: num(mine[0]!.deeprank, 'param_bytes') + num(mine[0]!.deeprank, 'optimizer_state_bytes'),
@@ -236,7 +253,16 @@ for (const name of values.models!.split(',')) {
         Object.keys((mine[0]!.pytorch as Row) ?? {}).map((variant) => {
           const of = (r: Row) => (r.pytorch as Row)[variant];
           const ratio = (key: string) => stats((r) => num(r.deeprank, key) / num(of(r), key));
-          return [variant, { train_samples_per_s: stats((r) => num(of(r), 'train_samples_per_s')), infer_samples_per_s: stats((r) => num(of(r), 'infer_samples_per_s')), train_ratio: ratio('train_samples_per_s'), infer_ratio: ratio('infer_samples_per_s'), ...(variant === 'openblas' && m.name === LATENCY.model ? { latency_p50_ms: stats((r) => num(of(r), 'latency_p50_ms')), latency_p99_ms: stats((r) => num(of(r), 'latency_p99_ms')) } : {}) }];
+          return [variant, {
+            train_samples_per_s: stats((r) => num(of(r), 'train_samples_per_s')),
+            infer_samples_per_s: stats((r) => num(of(r), 'infer_samples_per_s')),
+            infer_int8_samples_per_s: stats((r) => num(of(r), 'infer_int8_samples_per_s')),
+            train_ratio: ratio('train_samples_per_s'),
+            infer_ratio: ratio('infer_samples_per_s'),
+            // deeprank's int8 bundle against PyTorch's float model and against its own int8 one.
+            infer_int8_over_float_ratio: stats((r) => num(r.deeprank, 'infer_int8_samples_per_s') / num(of(r), 'infer_samples_per_s')),
+            infer_int8_ratio: ratio('infer_int8_samples_per_s'),
+            ...(variant === 'openblas' && m.name === LATENCY.model ? { latency_p50_ms: stats((r) => num(of(r), 'latency_p50_ms')), latency_p99_ms: stats((r) => num(of(r), 'latency_p99_ms')) } : {}) }];
         }),
       ),
     };
@@ -253,8 +279,9 @@ const fmt = (x: { min: number; median: number; max: number } | null | undefined,
 for (const e of summary) {
   const d = e.deeprank as Record<string, { min: number; median: number; max: number }>;
   const refs = Object.entries(e.pytorch as Record<string, Record<string, { min: number; median: number; max: number }>>)
-    .map(([variant, r]) => `${variant}: train ${fmt(r.train_samples_per_s)} ratio ${fmt(r.train_ratio, 2)}, infer ${fmt(r.infer_samples_per_s)} ratio ${fmt(r.infer_ratio, 2)}`)
+    .map(([variant, r]) => `${variant}: train ${fmt(r.train_samples_per_s)} ratio ${fmt(r.train_ratio, 2)}, infer ${fmt(r.infer_samples_per_s)} ratio ${fmt(r.infer_ratio, 2)}, int8 ratio ${fmt(r.infer_int8_over_float_ratio, 2)} (vs its int8 ${fmt(r.infer_int8_ratio, 2)})`)
     .join('; ');
-  console.error(`${e.model} ${e.threads}t  deeprank train ${fmt(d.train_samples_per_s)} infer ${fmt(d.infer_samples_per_s)}${d.latency_p99_ms ? ` p50/p99 ${fmt(d.latency_p50_ms, 2)}/${fmt(d.latency_p99_ms, 2)} ms` : ''}  |  ${refs}`);
+  const latency = d.latency_p99_ms ? ` p50/p99 ${fmt(d.latency_p50_ms, 2)}/${fmt(d.latency_p99_ms, 2)} ms (int8 ${fmt(d.latency_int8_p50_ms, 2)}/${fmt(d.latency_int8_p99_ms, 2)})` : '';
+  console.error(`${e.model} ${e.threads}t  deeprank train ${fmt(d.train_samples_per_s)} infer ${fmt(d.infer_samples_per_s)} int8 ${fmt(d.infer_int8_samples_per_s)}${latency}  |  ${refs}`);
 }
 await writeJsonAtomic(values.out!, { createdAt: new Date().toISOString(), blas: BLAS_VARIANTS, runs, summary });

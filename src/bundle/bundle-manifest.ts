@@ -29,6 +29,8 @@ export const BundleManifestSchema = z.strictObject({
   heads: z.array(HeadSchema).min(1),
   features: z.array(FeatureSchema),
   onnx: z.strictObject({ inputs: z.array(OnnxValueSchema), outputs: z.array(z.string()) }),
+  /** How model.onnx's weight products are stored when not as float32 (engine/int8-quantization.ts); absent for float bundles. */
+  quantization: z.enum(['int8']).optional(),
   calibratedTasks: z.array(z.string()),
   utilityPolicy: z.strictObject({ version: z.string(), tasks: z.array(z.string()) }).nullable(),
   training: z.strictObject({

@@ -2,7 +2,8 @@
  * Package a trained model directory as a bundle: everything serving needs in one directory, with
  * a manifest of content hashes (bundle-manifest.ts), optionally also as one .tar file.
  *
- *   model.onnx    the serving graph re-exported from the weights (weights as initializers)
+ *   model.onnx    the serving graph re-exported from the weights (weights as initializers; the
+ *                 weight products as int8 with `quantize`)
  *   model.json    model type and config, heads, feature spec, training record (metrics, data fingerprint)
  *   weights.bin   every tensor, as saved by `deeprank train`
  *   schema.json, vocab.json, stats.json   the fitted feature pipeline
@@ -19,6 +20,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CALIBRATION_FILE, loadCalibration } from '../calibration/calibration-file.js';
 import { STATS_FILE, SCHEMA_FILE, VOCAB_FILE } from '../data/feature-pipeline.js';
+import type { Quantization } from '../engine/int8-quantization.js';
 import { BundleError } from '../errors.js';
 import { loadModel, servingOnnx } from '../train/model-artifact.js';
 import { writeDirAtomic } from '../util/atomic-dir.js';
@@ -35,6 +37,8 @@ export interface CreateBundleOptions {
   utility?: string;
   /** Also write the bundle as one .tar file here (atomically). */
   archive?: string;
+  /** Serve the weight products as integer GEMMs (engine/int8-quantization.ts). */
+  quantize?: Quantization;
 }
 
 type MetricRecord = Record<string, number>;
@@ -50,7 +54,7 @@ export async function createBundle(modelDir: string, outDir: string, options: Cr
   const calibration = await loadCalibration(modelDir);
 
   const files = new Map<string, Uint8Array>();
-  files.set('model.onnx', servingOnnx(model, { deeprank_bundle_version: String(BUNDLE_VERSION) }));
+  files.set('model.onnx', servingOnnx(model, { deeprank_bundle_version: String(BUNDLE_VERSION) }, options.quantize));
   for (const name of ['model.json', 'weights.bin', SCHEMA_FILE, VOCAB_FILE, STATS_FILE]) {
     try {
       files.set(name, await readFile(join(modelDir, name)));
@@ -72,6 +76,7 @@ export async function createBundle(modelDir: string, outDir: string, options: Cr
     heads,
     features: bundleFeatures(model.spec),
     onnx: { inputs: graph.inputs, outputs: graph.outputs },
+    ...(options.quantize ? { quantization: options.quantize } : {}),
     calibratedTasks: [...calibration.keys()],
     utilityPolicy: policy ? { version: policy.version, tasks: Object.keys(policy.terms) } : null,
     training: {

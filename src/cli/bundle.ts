@@ -5,9 +5,11 @@
  */
 import { createBundle } from '../bundle/create-bundle.js';
 import { loadBundle, type Bundle } from '../bundle/load-bundle.js';
+import type { Quantization } from '../engine/int8-quantization.js';
 
-export async function bundleCreateCommand(options: { model: string; out: string; utility?: string; archive?: string }): Promise<void> {
-  const bundle = await createBundle(options.model, options.out, { ...(options.utility !== undefined ? { utility: options.utility } : {}), ...(options.archive !== undefined ? { archive: options.archive } : {}) });
+export async function bundleCreateCommand(options: { model: string; out: string; utility?: string; archive?: string; quantize?: Quantization }): Promise<void> {
+  const { utility, archive, quantize } = options;
+  const bundle = await createBundle(options.model, options.out, { ...(utility !== undefined ? { utility } : {}), ...(archive !== undefined ? { archive } : {}), ...(quantize !== undefined ? { quantize } : {}) });
   const files = Object.keys(bundle.manifest.files).length + 1;
   console.log(`bundle v${bundle.manifest.bundleVersion} of ${bundle.manifest.model.type} (${files} files, verified) written to ${options.out}${options.archive !== undefined ? ` and ${options.archive}` : ''}`);
 }
@@ -20,7 +22,7 @@ function summary(bundle: Bundle): string {
   const lines = [
     `bundle       ${bundle.path} (format ${m.format} v${m.bundleVersion}, every file hash verified)`,
     `created      ${m.createdAt} from ${m.source}`,
-    `model        ${m.model.type}`,
+    `model        ${m.model.type}${m.quantization ? ` (weight products ${m.quantization})` : ''}`,
     `heads        ${m.heads.map((h) => `${h.task} (${h.kind}${m.calibratedTasks.includes(h.task) ? ', calibrated' : ''})`).join(', ')}`,
     `utility      ${m.utilityPolicy ? `version ${m.utilityPolicy.version} over ${m.utilityPolicy.tasks.join(', ')}` : 'none'}`,
     `features     ${m.features.map((f) => (f.cardinality !== undefined ? `${f.name} (${f.kind}, ${f.cardinality} ids)` : `${f.name} (${f.kind})`)).join(', ')}`,

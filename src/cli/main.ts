@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** The `deeprank` command. Bad input ends in one line naming file, row and field, and exit code 2. */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { DeeprankError } from '../errors.js';
 import { evalCommand, predictCommand, trainCommand } from './commands.js';
 import { runDemo } from './demo.js';
@@ -99,6 +99,7 @@ bundle
   .requiredOption('-o, --out <dir>', 'bundle directory (written atomically)')
   .option('--utility <file>', 'utility policy (utility.yaml) to ship with the model')
   .option('--archive <file>', 'also write the bundle as one .tar file')
+  .addOption(new Option('--quantize <type>', 'serve weight products as integer GEMMs: about 2x faster scoring, predictions move by about 1e-3 on average').choices(['int8']))
   .action(bundleCreateCommand);
 bundle
   .command('inspect')

@@ -5,6 +5,7 @@
 import onnxProto from 'onnx-proto';
 import type { Attrs, DType, FloatType, Graph, OnnxEmitter, Sym } from './graph.js';
 import { ONNX_TYPE } from './ops.js';
+import { quantizeWeightProducts, type ProtoNode, type ProtoTensor, type Quantization } from './int8-quantization.js';
 
 const { onnx } = onnxProto;
 
@@ -16,6 +17,8 @@ export interface ExportOptions {
   /** Param inputs written as initializers instead of inputs, by input name. */
   initializers?: ReadonlyMap<string, Float32Array | Float64Array>;
   graphName?: string;
+  /** Weight products as integer GEMMs (int8-quantization.ts); only with `initializers`. */
+  quantize?: Quantization;
   /** Free-form metadata stored in the model (deeprank version, feature schema hash ...). */
   metadata?: Readonly<Record<string, string>>;
 }
@@ -74,8 +77,8 @@ export function exportOnnx(graph: Graph, options: ExportOptions): Uint8Array {
 
   const names = new Map<number, string>();
   for (const input of graph.inputs) names.set(input.sym.id, input.name);
-  const protoNodes: object[] = [];
-  const protoInits: object[] = [];
+  const protoNodes: ProtoNode[] = [];
+  const protoInits: ProtoTensor[] = [];
   const constCache = new Map<string, string>();
   let fresh = 0;
 
@@ -117,13 +120,13 @@ export function exportOnnx(graph: Graph, options: ExportOptions): Uint8Array {
 
   for (const constant of graph.constants.values()) {
     if (!needed.has(constant.sym.id)) continue;
-    protoInits.push({ name: emitter.name(constant.sym), dims: constant.sym.shape, dataType: ONNX_TYPE[constant.sym.dtype], rawData: tensorBytes(constant.values, constant.sym.dtype) });
+    protoInits.push({ name: emitter.name(constant.sym), dims: constant.sym.shape as number[], dataType: ONNX_TYPE[constant.sym.dtype], rawData: tensorBytes(constant.values, constant.sym.dtype) });
   }
   const graphInputs = [];
   for (const input of graph.inputs) {
     if (!needed.has(input.sym.id)) continue;
     const data = input.kind === 'param' ? initializers.get(input.name) : undefined;
-    if (data) protoInits.push({ name: input.name, dims: input.sym.shape, dataType: ONNX_TYPE[input.sym.dtype], rawData: tensorBytes(data, input.sym.dtype) });
+    if (data) protoInits.push({ name: input.name, dims: input.sym.shape as number[], dataType: ONNX_TYPE[input.sym.dtype], rawData: tensorBytes(data, input.sym.dtype) });
     else graphInputs.push(valueInfo(input.name, input.sym));
   }
   for (const node of nodes) node.op.emit(emitter, node);
@@ -132,6 +135,8 @@ export function exportOnnx(graph: Graph, options: ExportOptions): Uint8Array {
     emitter.node('Identity', [emitter.name(sym)], [name]);
   }
 
+  const { nodes: graphNodes, initializers: graphInits } = options.quantize === 'int8' ? quantized(graph, protoNodes, protoInits, initializers) : { nodes: protoNodes, initializers: protoInits };
+
   const model = {
     irVersion: 8,
     producerName: 'deeprank',
@@ -139,11 +144,23 @@ export function exportOnnx(graph: Graph, options: ExportOptions): Uint8Array {
     metadataProps: Object.entries(options.metadata ?? {}).map(([key, value]) => ({ key, value })),
     graph: {
       name: options.graphName ?? 'deeprank',
-      node: protoNodes,
-      initializer: protoInits,
+      node: graphNodes,
+      initializer: graphInits,
       input: graphInputs,
       output: outputEntries.map(([name, sym]) => valueInfo(name, sym)),
     },
   };
   return onnx.ModelProto.encode(onnx.ModelProto.fromObject(model)).finish();
+}
+
+/** The int8 form of the weight products, keeping only the float weights something still reads. */
+function quantized(graph: Graph, nodes: ProtoNode[], inits: ProtoTensor[], values: ReadonlyMap<string, Float32Array | Float64Array>): { nodes: ProtoNode[]; initializers: ProtoTensor[] } {
+  const weights = new Map<string, { dims: readonly number[]; values: ArrayLike<number> }>();
+  for (const input of graph.inputs) {
+    const data = input.kind === 'param' ? values.get(input.name) : undefined;
+    if (data) weights.set(input.name, { dims: input.sym.shape as number[], values: data });
+  }
+  const q = quantizeWeightProducts(nodes, weights);
+  const read = new Set(q.nodes.flatMap((n) => n.input));
+  return { nodes: q.nodes, initializers: [...inits.filter((t) => read.has(t.name)), ...q.initializers] };
 }

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import type { FeatureSpec } from '../data/batch.js';
 import { ParameterStore } from '../engine/parameter-store.js';
 import { readTensorFile, writeTensorFile } from '../engine/tensor-file.js';
+import type { Quantization } from '../engine/int8-quantization.js';
 import { ArtifactError } from '../errors.js';
 import { writeDirAtomic } from '../util/atomic-dir.js';
 import { RankingModel, type Head, type ModelSpec } from './ranking-model.js';
@@ -37,8 +38,8 @@ export interface ModelManifest {
 }
 
 /** model.onnx: the serving graph, with the model type and its tasks as metadata so a loader can tell whose export it is. */
-export function servingOnnx(model: RankingModel, metadata: Record<string, string> = {}): Uint8Array {
-  return model.exportOnnx({ deeprank_model: model.model.type, deeprank_task: model.heads.map((h) => h.task).join(','), ...metadata });
+export function servingOnnx(model: RankingModel, metadata: Record<string, string> = {}, quantize?: Quantization): Uint8Array {
+  return model.exportOnnx({ deeprank_model: model.model.type, deeprank_task: model.heads.map((h) => h.task).join(','), ...metadata }, undefined, quantize ? { quantize } : {});
 }
 
 /** Write `model` (and whatever `extra` writes, e.g. the feature pipeline) to `dir` atomically. */

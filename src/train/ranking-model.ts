@@ -11,6 +11,7 @@ import type { FeatureSpec } from '../data/batch.js';
 import { Graph, Sym, type FloatType } from '../engine/graph.js';
 import { gradients } from '../engine/autodiff.js';
 import { exportOnnx } from '../engine/onnx-export.js';
+import type { Quantization } from '../engine/int8-quantization.js';
 import { add, reduceMean, sigmoid, sigmoidCrossEntropy, square, sub } from '../engine/ops.js';
 import { ParameterStore } from '../engine/parameter-store.js';
 import { BATCH, BuildContext, type BuildMode } from '../layers/build-context.js';
@@ -193,12 +194,13 @@ export class RankingModel {
    * feature, `dense` for numeric columns; output `prediction` (and `prediction/<task>` per task
    * of a multi-task model). Weights are initializers. `contextFeatures` are fed once per request
    * ([1] / [1, maxLength]) and broadcast to the candidates' rows, so what depends on them alone
-   * (their lookups, a user tower) is computed once per request.
+   * (their lookups, a user tower) is computed once per request. `quantize: 'int8'` writes the
+   * weight products as integer GEMMs (engine/int8-quantization.ts).
    */
-  exportOnnx(metadata: Record<string, string> = {}, contextFeatures?: ReadonlySet<string>): Uint8Array {
+  exportOnnx(metadata: Record<string, string> = {}, contextFeatures?: ReadonlySet<string>, { quantize }: { quantize?: Quantization } = {}): Uint8Array {
     const built = this.build('export', 'float32', undefined, undefined, contextFeatures);
     const initializers = new Map<string, Float32Array>();
     for (const [name, t] of this.params.allTensors()) initializers.set(name, t.data);
-    return exportOnnx(built.graph, { outputs: { prediction: built.prediction, ...built.predictions }, initializers, graphName: this.model.type, metadata });
+    return exportOnnx(built.graph, { outputs: { prediction: built.prediction, ...built.predictions }, initializers, graphName: this.model.type, ...(quantize ? { quantize, metadata: { ...metadata, deeprank_quantization: quantize } } : { metadata }) });
   }
 }

@@ -46,7 +46,8 @@ function withPurchases(csv: string, seed: number): string {
   return [header!.replace('click,', 'click,buy,'), ...rows.map((row) => row.replace(/^(\d),/, `$1,${buy(row)},`))].join('\n') + '\n';
 }
 
-async function train(root: string, out: string, config: Record<string, any>): Promise<string> {
+/** Train `config` (1 thread) into model directory `root/out`. */
+export async function train(root: string, out: string, config: Record<string, any>): Promise<string> {
   const dir = join(root, out);
   await trainFromConfig(parseRunConfig(config), { baseDir: root, outDir: dir, threads: 1 });
   return dir;

@@ -7,6 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import onnxProto from 'onnx-proto';
 import { cp, mkdir, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BundleScorer } from '../../src/bundle/bundle-scorer.js';
@@ -19,7 +20,10 @@ import { ArtifactError, BundleError, ConfigError } from '../../src/errors.js';
 import { writeDirAtomic } from '../../src/util/atomic-dir.js';
 import { assertAllClose } from '../train/fixtures.js';
 import { listTree, snapshotFiles } from '../cli/cli-fixtures.js';
-import { bundleFixtures, editAndRehash, scoreWithModelDir, scoreWithSession, type BundleFixtures } from './bundle-fixtures.js';
+import { bundleFixtures, editAndRehash, scoreWithModelDir, scoreWithSession, train, type BundleFixtures } from './bundle-fixtures.js';
+import { clickLogConfig } from '../cli/cli-fixtures.js';
+
+const { onnx } = onnxProto;
 
 let f: BundleFixtures;
 let bundleDir: string;
@@ -152,6 +156,39 @@ test('BundleScorer keeps at most maxContextGraphs context graphs; later context 
     // Only the first set got a graph (each graph holds all the weights again); the second did not.
     assert.deepEqual((await scorer.contextGraphs()).map((g) => g.features), [['user']]);
     assert.deepEqual(byItem.tasks.get('click')!.raw, perRow.tasks.get('click')!.raw);
+  } finally {
+    await scorer.release();
+  }
+});
+
+test('an int8 bundle serves integer weight products: scores close to the float bundle, the same with a context, marked in the manifest', async () => {
+  // Embeddings of 8 make the first product 17 x 32, large enough to quantize; the 16 x 1 logit stays float.
+  const wide = await train(f.root, 'dnn-wide', { ...clickLogConfig(), model: { type: 'dnn', embeddingDim: 8, hiddenUnits: [32, 16] } });
+  const [float, int8] = [join(f.root, 'bundle-wide'), join(f.root, 'bundle-wide-int8')];
+  await createBundle(wide, float);
+  await createBundle(wide, int8, { quantize: 'int8' });
+  const [a, b] = [await loadBundle(float), await loadBundle(int8)];
+  assert.equal(a.manifest.quantization, undefined);
+  assert.equal(b.manifest.quantization, 'int8');
+  const ops = (bundle: Bundle) => onnx.ModelProto.decode(bundle.onnx).graph!.node!.map((n) => n.opType);
+  assert.equal(ops(a).filter((o) => o === 'MatMulInteger').length, 0);
+  assert.equal(ops(b).filter((o) => o === 'MatMulInteger').length, 2);
+  const weights = onnx.ModelProto.decode(b.onnx).graph!.initializer!.map((t) => t.name);
+  assert.ok(weights.includes('dense/kernel/int8') && !weights.includes('dense/kernel'), weights.join(', '));
+
+  const [fa, fb] = [await scoreBundle(a), await scoreBundle(b)];
+  const differences = Array.from(fa.prediction!, (p, i) => Math.abs(p - fb.prediction![i]!));
+  const mean = differences.reduce((s, d) => s + d, 0) / differences.length;
+  assert.ok(mean > 0 && mean < 0.005 && Math.max(...differences) < 0.05, `differences: mean ${mean}, largest ${Math.max(...differences)}`);
+
+  const data = await loadWithPipeline(b.pipeline, f.scoreFile, process.cwd(), { requireLabels: false });
+  const scorer = await BundleScorer.create(b, { threads: 1 });
+  try {
+    const rows = data.rows.subarray(0, 40);
+    const plain = await scorer.score(data.source, rows);
+    const withContext = await scorer.score(data.source, rows, undefined, 64, new Set(['user']));
+    assert.deepEqual(withContext.tasks.get('click')!.raw, plain.tasks.get('click')!.raw);
+    assert.deepEqual(await scorer.contextGraphs(), [], 'no context graph for a quantized bundle');
   } finally {
     await scorer.release();
   }

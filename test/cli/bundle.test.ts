@@ -46,6 +46,16 @@ test('bundle create and inspect through the CLI; bad input is one error line', a
     assert.deepEqual(JSON.parse(json.stdout), { path: 'b.tar', verified: true, ...manifest });
   });
 
+  await t.test('create --quantize int8 marks the bundle, and inspect says so; other types are refused', async () => {
+    const run = await runCli(['bundle', 'create', '--model', 'm', '--out', 'bq', '--quantize', 'int8'], dir);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(JSON.parse(await readFile(join(dir, 'bq', 'manifest.json'), 'utf8')).quantization, 'int8');
+    assert.match((await runCli(['bundle', 'inspect', 'bq'], dir)).stdout, /^model +dnn \(weight products int8\)$/m);
+    const bad = await runCli(['bundle', 'create', '--model', 'm', '--out', 'bq4', '--quantize', 'int4'], dir);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /'int4' is invalid\. Allowed choices are int8/);
+  });
+
   await t.test('bad input: one error line naming the file, nothing written', async () => {
     const before = await listTree(dir);
     assertCliError(await runCli(['bundle', 'create', '--model', 'nope', '--out', 'b2'], dir), { file: 'nope', message: /not a deeprank model directory/ });
