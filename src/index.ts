@@ -16,6 +16,7 @@ export * as ops from './engine/ops.js';
 export { gradients } from './engine/autodiff.js';
 export { exportOnnx } from './engine/onnx-export.js';
 export { OnnxSession } from './engine/runtime.js';
+export { quantizeWeightProducts, type Quantization } from './engine/int8-quantization.js';
 export { ParameterStore } from './engine/parameter-store.js';
 
 export { BuildContext } from './layers/build-context.js';
