@@ -340,32 +340,25 @@ def main(argv=None):
     # ---- inference: forward only, same batches ----
     model.eval()
     with torch.no_grad():
-        if args.steps > 0:
+        def time_scoring(scorer, prefix):
             for i in range(args.warmup):
-                model(pool[i % POOL_SIZE][0])
+                scorer(pool[i % POOL_SIZE][0])
             times = []
             for i in range(args.warmup, args.warmup + args.steps):
                 ids = pool[i % POOL_SIZE][0]
                 t0 = time.perf_counter()
-                model(ids)
+                scorer(ids)
                 times.append(time.perf_counter() - t0)
-            summarize(times, "infer")
+            summarize(times, prefix)
 
-            # ---- int8 inference: PyTorch's dynamic quantization of every nn.Linear (weights
-            # int8 per tensor, activations quantized per call), the counterpart of a deeprank
-            # bundle made with --quantize int8. oneDNN is the x86 engine this build has.
+        if args.steps > 0:
+            time_scoring(model, "infer")
+            # int8: PyTorch's dynamic quantization of every nn.Linear (weights int8 per tensor,
+            # activations quantized per call), the counterpart of a deeprank bundle made with
+            # --quantize int8. oneDNN is the x86 engine this build has.
             if "onednn" in torch.backends.quantized.supported_engines:
                 torch.backends.quantized.engine = "onednn"
-                quantized = torch.ao.quantization.quantize_dynamic(model, {nn.Linear}, dtype=torch.qint8)
-                for i in range(args.warmup):
-                    quantized(pool[i % POOL_SIZE][0])
-                times = []
-                for i in range(args.warmup, args.warmup + args.steps):
-                    ids = pool[i % POOL_SIZE][0]
-                    t0 = time.perf_counter()
-                    quantized(ids)
-                    times.append(time.perf_counter() - t0)
-                summarize(times, "infer_int8")
+                time_scoring(torch.ao.quantization.quantize_dynamic(model, {nn.Linear}, dtype=torch.qint8), "infer_int8")
 
         # ---- latency: single forward calls of --latency rows each ----
         if args.latency is not None:
