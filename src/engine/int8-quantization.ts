@@ -11,8 +11,6 @@
  * every CPU it is copied to. The activation scale is taken over the whole call, so a row's score
  * moves slightly with the other rows of its request, as with PyTorch's dynamic quantization.
  */
-import type { Attrs } from './graph.js';
-
 /** An ONNX NodeProto as the exporter writes it. */
 export interface ProtoNode {
   opType: string;
@@ -39,6 +37,7 @@ export const MIN_QUANTIZED_DIM = 16;
 const WEIGHT_LEVELS = 63;
 const ONNX_FLOAT = 1;
 const ONNX_INT8 = 3;
+const ATTR_INT = 2;
 
 /** Each column of a [rows, cols] matrix as int8 in [-63, 63] and its scale. */
 export function quantizeColumns(values: ArrayLike<number>, rows: number, cols: number): { q: Int8Array; scales: Float32Array } {
@@ -61,7 +60,6 @@ export function quantizeWeightProducts(nodes: readonly ProtoNode[], weights: Rea
   const initializers: ProtoTensor[] = [];
   const quantized = new Map<string, { q: string; scale: string; zero: string }>();
   const out: ProtoNode[] = [];
-  const attr = (attrs: Attrs) => Object.entries(attrs).map(([name, i]) => ({ name, type: 2, i }));
   for (const node of nodes) {
     const weight = node.opType === 'MatMul' ? weights.get(node.input[1]!) : undefined;
     if (!weight || weight.dims.length !== 2 || weight.dims[0]! < MIN_QUANTIZED_DIM || weight.dims[1]! < MIN_QUANTIZED_DIM) {
@@ -82,11 +80,12 @@ export function quantizeWeightProducts(nodes: readonly ProtoNode[], weights: Rea
     const [x] = node.input;
     const y = node.output[0]!;
     const t = (suffix: string) => `${y}/${suffix}`;
-    const add = (opType: string, input: string[], output: string[], attrs: Attrs = {}) => out.push({ opType, input, output, name: `${node.name}_${opType}`, attribute: attr(attrs) });
+    let k = 0;
+    const add = (opType: string, input: string[], output: string[], attribute: object[] = []) => out.push({ opType, input, output, name: `${node.name}_int8_${k++}`, attribute });
     add('DynamicQuantizeLinear', [x!], [t('x_q'), t('x_scale'), t('x_zero')]);
     add('MatMulInteger', [t('x_q'), w.q, t('x_zero'), w.zero], [t('int32')]);
-    add('Cast', [t('int32')], [t('float')], { to: ONNX_FLOAT });
-    out.push({ opType: 'Mul', input: [t('x_scale'), w.scale], output: [t('scale')], name: `${node.name}_Scale`, attribute: [] });
+    add('Cast', [t('int32')], [t('float')], [{ name: 'to', type: ATTR_INT, i: ONNX_FLOAT }]);
+    add('Mul', [t('x_scale'), w.scale], [t('scale')]);
     add('Mul', [t('float'), t('scale')], [y]);
   }
   return { nodes: out, initializers };
