@@ -21,6 +21,8 @@ export interface ModelVersion {
   /** First 16 hex digits of the manifest's SHA-256. */
   manifestSha256: string;
   path: string;
+  /** How its weight products are stored: 'float32', or 'int8' for a bundle made with --quantize int8. */
+  precision: string;
 }
 
 export interface ScoredRequest {
@@ -48,6 +50,7 @@ export class ServedModel {
       createdAt: bundle.manifest.createdAt,
       manifestSha256: contentHash(Buffer.from(JSON.stringify(bundle.manifest))).sha256.slice(0, 16),
       path,
+      precision: bundle.manifest.quantization ?? 'float32',
     };
     const model = new ServedModel(bundle, scorer, new RequestParser(requestFields(bundle.pipeline, bundle.calibration), options.maxCandidates), version);
     try {

@@ -8,7 +8,7 @@
  *   deeprank_feature_values_total{feature}           values seen (rows; list features: values)
  *   deeprank_feature_oov_total{feature}              values not in the vocabulary, served as OOV (id 0)
  *   deeprank_feature_missing_total{feature}          rows with the feature missing (null, "", [])
- *   deeprank_model_info{model_type,created_at,manifest_sha256,path}  1 for the serving bundle
+ *   deeprank_model_info{model_type,created_at,manifest_sha256,path,precision}  1 for the serving bundle
  *   deeprank_reloads_total{outcome}                  reloads swapped in, refused, and rollbacks
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -44,7 +44,7 @@ export class ServingMetrics {
   private readonly modelInfo = new Gauge({
     name: 'deeprank_model_info',
     help: 'The serving bundle (value 1): model type, bundle creation time, manifest hash',
-    labelNames: ['model_type', 'created_at', 'manifest_sha256', 'path'] as const,
+    labelNames: ['model_type', 'created_at', 'manifest_sha256', 'path', 'precision'] as const,
     registers: [this.registry],
   });
   private readonly reloads = new Counter({ name: 'deeprank_reloads_total', help: 'Bundle reloads by outcome', labelNames: ['outcome'] as const, registers: [this.registry] });
@@ -65,7 +65,7 @@ export class ServingMetrics {
 
   serving(version: ModelVersion): void {
     this.modelInfo.reset();
-    this.modelInfo.set({ model_type: version.type, created_at: version.createdAt, manifest_sha256: version.manifestSha256, path: version.path }, 1);
+    this.modelInfo.set({ model_type: version.type, created_at: version.createdAt, manifest_sha256: version.manifestSha256, path: version.path, precision: version.precision }, 1);
   }
 
   reload(outcome: ReloadOutcome): void {

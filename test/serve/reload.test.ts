@@ -70,7 +70,7 @@ test('reload swaps in a new bundle, a corrupt one is refused and the old keeps s
   assert.equal(await metricValue('deeprank_reloads_total{outcome="swapped"}'), 2); // start + mmoe
   assert.equal(await metricValue('deeprank_reloads_total{outcome="refused"}'), 1);
   assert.equal(await metricValue('deeprank_reloads_total{outcome="rolled_back"}'), 3);
-  assert.equal(await metricValue(`deeprank_model_info{model_type="dnn",created_at="${dnn.body.model.createdAt}",manifest_sha256="${dnn.body.model.version}",path="${f.dnnBundle}"}`), 1);
+  assert.equal(await metricValue(`deeprank_model_info{model_type="dnn",created_at="${dnn.body.model.createdAt}",manifest_sha256="${dnn.body.model.version}",path="${f.dnnBundle}",precision="float32"}`), 1);
 
   const badBody = await post(server.app, '/admin/reload', { path: 3 });
   assert.equal(badBody.status, 400);

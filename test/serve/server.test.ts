@@ -136,6 +136,22 @@ test('bad requests are 400 naming the field', async () => {
   }
 });
 
+test('an int8 bundle serves, and deeprank_model_info says precision="int8"', async () => {
+  const int8 = join(f.fixtures.root, 'bundle-dnn-int8');
+  await createBundle(f.fixtures.dnn, int8, { quantize: 'int8' });
+  const quantized = await createServer({ bundle: int8, threads: 1 });
+  try {
+    const scored = await post(quantized.app, '/v1/score', { candidates: f.candidates.slice(0, 5) });
+    assert.equal(scored.status, 200, JSON.stringify(scored.body));
+    assert.equal(scored.body.scores.length, 5);
+    const text = (await quantized.app.inject({ method: 'GET', url: '/metrics' })).body;
+    const version = quantized.serving.version!;
+    assert.equal(metric(text, `deeprank_model_info{model_type="dnn",created_at="${version.createdAt}",manifest_sha256="${version.manifestSha256}",path="${int8}",precision="int8"}`), 1);
+  } finally {
+    await quantized.app.close();
+  }
+});
+
 /** The value of a metric line, e.g. `deeprank_feature_oov_total{feature="user"}`. */
 function metric(text: string, line: string): number {
   const found = text.split('\n').find((l) => l.startsWith(`${line} `));
@@ -179,7 +195,7 @@ test('/metrics has every metric; /healthz and /readyz answer; unknown routes 404
     assert.match(text, new RegExp(`^# TYPE ${name} `, 'm'), name);
   }
   const version = server.serving.version!;
-  assert.equal(metric(text, `deeprank_model_info{model_type="dnn",created_at="${version.createdAt}",manifest_sha256="${version.manifestSha256}",path="${f.dnnBundle}"}`), 1);
+  assert.equal(metric(text, `deeprank_model_info{model_type="dnn",created_at="${version.createdAt}",manifest_sha256="${version.manifestSha256}",path="${f.dnnBundle}",precision="float32"}`), 1);
   assert.ok(metric(text, 'deeprank_request_duration_seconds_count{route="/v1/score",status="200"}') >= 1);
   assert.ok(metric(text, 'deeprank_request_duration_seconds_count{route="/v1/score",status="400"}') >= 1);
 
