@@ -6,11 +6,17 @@
 import type { FeaturePipeline } from '../data/feature-pipeline.js';
 import { readColumnWithPipeline } from '../data/load-dataset.js';
 import { loadCalibration } from './calibration-file.js';
+import type { SegmentedCalibration } from './segmented-calibration.js';
 
 export interface BoundCalibration {
   /** E.g. 'isotonic' or 'platt per surface'. */
   description: string;
   apply(predictions: ArrayLike<number>): Float32Array;
+}
+
+/** E.g. 'isotonic' or 'platt per surface'. */
+export function describeCalibration(calibration: Pick<SegmentedCalibration, 'method' | 'segmentBy'>): string {
+  return calibration.method + (calibration.segmentBy !== undefined ? ` per ${calibration.segmentBy}` : '');
 }
 
 /** Undefined when `task` has no saved calibration. */
@@ -19,7 +25,7 @@ export async function savedCalibration(modelDir: string, task: string, pipeline:
   if (!calibration) return undefined;
   const segments = calibration.segmentBy !== undefined ? await readColumnWithPipeline(pipeline, dataFile, baseDir, calibration.segmentBy) : undefined;
   return {
-    description: calibration.method + (calibration.segmentBy !== undefined ? ` per ${calibration.segmentBy}` : ''),
+    description: describeCalibration(calibration),
     apply: (predictions) => calibration.apply(predictions, segments),
   };
 }

@@ -3,7 +3,9 @@
  * and prints a short result. Errors propagate to main.ts, which prints one line.
  */
 import { resolve } from 'node:path';
-import { savedCalibration } from '../calibration/saved-calibration.js';
+import { loadBundle } from '../bundle/load-bundle.js';
+import { scoreFileWithBundle } from '../bundle/score-file.js';
+import { describeCalibration, savedCalibration } from '../calibration/saved-calibration.js';
 import { FeaturePipeline } from '../data/feature-pipeline.js';
 import { loadWithPipeline } from '../data/load-dataset.js';
 import { ConfigError, DataError } from '../errors.js';
@@ -14,7 +16,7 @@ import type { RankingModel } from '../train/ranking-model.js';
 import { readRunConfig } from '../train/run-config.js';
 import { trainFromConfig } from '../train/train-run.js';
 import { defaultMetrics } from '../train/trainer.js';
-import { checkPolicyTasks, composeUtility, readUtilityPolicy } from '../utility/utility-policy.js';
+import { checkPolicyTasks, composeUtility, readUtilityPolicy, type UtilityPolicy } from '../utility/utility-policy.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { formatMetrics, progressCallbacks } from './progress.js';
 
@@ -92,32 +94,57 @@ export async function evalCommand(options: { model: string; data: string; metric
 /**
  * `row,prediction` for a single-task model, `row,<task>...` for a multi-task one (calibrated where
  * the model was calibrated); with a utility policy, `row,<task>...,utility,policy_version`: each
- * task's calibrated prediction and the composed utility.
+ * task's calibrated prediction and the composed utility. With `--bundle`, the file is scored as
+ * the bundle serves (its graph, int8 for a quantized bundle, its calibration and utility policy).
  */
-export async function predictCommand(options: { model: string; data: string; out: string; threads?: number; utility?: string }): Promise<void> {
-  const policy = options.utility !== undefined ? await readUtilityPolicy(options.utility) : undefined;
-  const checkPolicy = (model: RankingModel) => policy && checkPolicyTasks(policy, model.heads.map((h) => h.task), options.utility);
-  const { model, pipeline, data, predictor } = await scoreFile(options.model, options.data, false, options.threads, checkPolicy);
-  const tasks = new Map<string, { raw: Float32Array; calibrated: Float32Array }>();
-  const described: string[] = [];
-  for (const head of model.multiTask ? model.heads : [model.head]) {
-    const { predictions } = await predictor.predict(data.source, data.rows, model.multiTask ? { head: head.task } : {});
-    const calibration = await savedCalibration(options.model, head.task, pipeline, options.data, process.cwd());
-    if (calibration) described.push(calibration.description);
-    tasks.set(head.task, { raw: predictions, calibrated: calibration ? calibration.apply(predictions) : predictions });
-  }
-  await predictor.release();
+export async function predictCommand(options: { model?: string; bundle?: string; data: string; out: string; threads?: number; utility?: string }): Promise<void> {
+  if ((options.model === undefined) === (options.bundle === undefined)) throw new ConfigError('give either --model <dir> or --bundle <path>', { field: options.model === undefined ? '--model' : '--bundle' });
+  const scored = options.bundle !== undefined ? await predictWithBundle(options.bundle, options) : await predictWithModel(options.model!, options);
+  const { tasks, rows, multiTask, policy, described } = scored;
   const columns = [...tasks.values()].map((t) => t.calibrated);
   const lines: string[] = [];
   if (policy) {
     const utility = composeUtility(policy, tasks);
     const version = /[",\n]/.test(policy.version) ? `"${policy.version.replace(/"/g, '""')}"` : policy.version;
     lines.push(['row', ...tasks.keys(), 'utility', 'policy_version'].join(','));
-    data.rows.forEach((row, i) => lines.push([row + 1, ...columns.map((c) => c[i]), utility[i], version].join(',')));
+    rows.forEach((row, i) => lines.push([row + 1, ...columns.map((c) => c[i]), utility[i], version].join(',')));
   } else {
-    lines.push(['row', ...(model.multiTask ? tasks.keys() : ['prediction'])].join(','));
-    data.rows.forEach((row, i) => lines.push([row + 1, ...columns.map((c) => c[i])].join(',')));
+    lines.push(['row', ...(multiTask ? tasks.keys() : ['prediction'])].join(','));
+    rows.forEach((row, i) => lines.push([row + 1, ...columns.map((c) => c[i])].join(',')));
   }
   await writeFileAtomic(resolve(options.out), lines.join('\n') + '\n');
-  console.error(`wrote ${data.rows.length} predictions${described.length > 0 ? ` (calibrated: ${described.join('; ')})` : ''}${policy ? ` with utility policy ${policy.version}` : ''} to ${options.out}`);
+  console.error(`wrote ${rows.length} predictions${described.length > 0 ? ` (calibrated: ${described.join('; ')})` : ''}${policy ? ` with utility policy ${policy.version}` : ''} to ${options.out}`);
+}
+
+interface Predictions {
+  tasks: Map<string, { raw: Float32Array; calibrated: Float32Array }>;
+  rows: Int32Array;
+  multiTask: boolean;
+  policy?: UtilityPolicy;
+  described: string[];
+}
+
+async function predictWithModel(modelDir: string, options: { data: string; threads?: number; utility?: string }): Promise<Predictions> {
+  const policy = options.utility !== undefined ? await readUtilityPolicy(options.utility) : undefined;
+  const checkPolicy = (model: RankingModel) => policy && checkPolicyTasks(policy, model.heads.map((h) => h.task), options.utility);
+  const { model, pipeline, data, predictor } = await scoreFile(modelDir, options.data, false, options.threads, checkPolicy);
+  const tasks = new Map<string, { raw: Float32Array; calibrated: Float32Array }>();
+  const described: string[] = [];
+  for (const head of model.multiTask ? model.heads : [model.head]) {
+    const { predictions } = await predictor.predict(data.source, data.rows, model.multiTask ? { head: head.task } : {});
+    const calibration = await savedCalibration(modelDir, head.task, pipeline, options.data, process.cwd());
+    if (calibration) described.push(calibration.description);
+    tasks.set(head.task, { raw: predictions, calibrated: calibration ? calibration.apply(predictions) : predictions });
+  }
+  await predictor.release();
+  return { tasks, rows: data.rows, multiTask: model.multiTask, ...(policy ? { policy } : {}), described };
+}
+
+async function predictWithBundle(path: string, options: { data: string; threads?: number; utility?: string }): Promise<Predictions> {
+  if (options.utility !== undefined) throw new ConfigError("--utility applies to --model; a bundle scores with its own utility policy", { field: '--utility' });
+  const bundle = await loadBundle(path);
+  const { data, scores } = await scoreFileWithBundle(bundle, options.data, options.threads !== undefined ? { threads: options.threads } : {});
+  if (data.rows.length === 0) throw new DataError('no rows to score', { file: options.data });
+  const described = [...bundle.calibration.values()].map(describeCalibration);
+  return { tasks: scores.tasks, rows: data.rows, multiTask: bundle.heads.length > 1, ...(bundle.utility ? { policy: bundle.utility } : {}), described };
 }

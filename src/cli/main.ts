@@ -47,8 +47,9 @@ program
 
 program
   .command('predict')
-  .description('score a file with a saved model and write row,prediction CSV')
-  .requiredOption('-m, --model <dir>', 'model directory')
+  .description('score a file with a saved model, or a bundle exactly as it serves, and write row,prediction CSV')
+  .option('-m, --model <dir>', 'model directory')
+  .option('-b, --bundle <path>', 'bundle directory or .tar archive, instead of --model (an int8 bundle scores about twice as fast)')
   .requiredOption('-d, --data <file>', 'data file (label column optional)')
   .requiredOption('-o, --out <file>', 'output CSV')
   .option('--utility <file>', "utility policy (utility.yaml): write each task's calibrated prediction, the utility and the policy version")

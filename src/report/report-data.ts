@@ -7,11 +7,9 @@
  * known, the predictions for the reliability diagrams, and an optional explanation.
  */
 import type { BundleFeature } from '../bundle/bundle-manifest.js';
-import { BundleScorer } from '../bundle/bundle-scorer.js';
 import type { Bundle } from '../bundle/load-bundle.js';
-import type { SegmentValues } from '../calibration/segmented-calibration.js';
+import { scoreFileWithBundle } from '../bundle/score-file.js';
 import type { TrainingDataFingerprint } from '../data/data-fingerprint.js';
-import { loadWithPipeline, readColumnWithPipeline } from '../data/load-dataset.js';
 import { ConfigError } from '../errors.js';
 import type { Explanation } from '../explain/explanation.js';
 import { evaluateMetric } from '../metrics/metric-registry.js';
@@ -136,21 +134,7 @@ export async function reportData(bundle: Bundle, dataFile: string, options: Repo
   const baseDir = options.baseDir ?? process.cwd();
   const segmentFeatures = options.segments ?? [];
   for (const name of segmentFeatures) checkSegmentFeature(bundle, name);
-  const data = await loadWithPipeline(bundle.pipeline, dataFile, baseDir, { requireLabels: true });
-
-  // A per-segment calibration is applied by the raw value of its column, as the server does.
-  const segmentValues = new Map<string, SegmentValues>();
-  for (const calibrator of bundle.calibration.values()) {
-    const column = calibrator.segmentBy;
-    if (column !== undefined && !segmentValues.has(column)) segmentValues.set(column, await readColumnWithPipeline(bundle.pipeline, dataFile, baseDir, column));
-  }
-  const scorer = await BundleScorer.create(bundle, options.threads !== undefined ? { threads: options.threads } : {});
-  let scores;
-  try {
-    scores = await scorer.score(data.source, data.rows, segmentValues);
-  } finally {
-    await scorer.release();
-  }
+  const { data, scores } = await scoreFileWithBundle(bundle, dataFile, { baseDir, requireLabels: true, ...(options.threads !== undefined ? { threads: options.threads } : {}) });
   const tasks: TaskScores[] = bundle.heads.map((head) => {
     const { raw, calibrated } = scores.tasks.get(head.task)!;
     return { task: head.task, kind: head.kind, labels: data.source.labels(head.task), raw, ...(bundle.calibration.has(head.task) ? { calibrated } : {}) };

@@ -17,10 +17,9 @@
  */
 import { resolve } from 'node:path';
 import type { Bundle } from '../bundle/load-bundle.js';
-import { BundleScorer, type BundleScores } from '../bundle/bundle-scorer.js';
-import type { SegmentValues } from '../calibration/segmented-calibration.js';
+import type { BundleScores } from '../bundle/bundle-scorer.js';
+import { scoreFileWithBundle } from '../bundle/score-file.js';
 import { columnNeeds } from '../data/column-needs.js';
-import { loadWithPipeline, readColumnsWithPipeline } from '../data/load-dataset.js';
 import { quantileOfSorted } from '../data/numeric-transform.js';
 import { ConfigError, DataError } from '../errors.js';
 import { jaccardAtK } from '../metrics/jaccard-at-k.js';
@@ -111,24 +110,13 @@ function scoreShift(name: string, a: ArrayLike<number>, b: ArrayLike<number>): S
   return { name, a: summarizeDistribution(a), b: summarizeDistribution(b), ks: ks.statistic, ksPValue: ks.pValue, psi: populationStabilityIndex(a, b), meanAbsDifference: absDifference / a.length };
 }
 
-/** The columns a bundle's calibration is segmented by, and its feature columns. */
-function columnsOf(bundle: Bundle): { segments: string[]; features: string[] } {
-  const segments = [...new Set([...bundle.calibration.values()].flatMap((c) => (c.segmentBy !== undefined ? [c.segmentBy] : [])))];
-  return { segments, features: [...columnNeeds(bundle.pipeline.features, []).keys()] };
-}
+/** The raw columns a bundle's features read. */
+const featureColumns = (bundle: Bundle) => [...columnNeeds(bundle.pipeline.features, []).keys()];
 
-/** One bundle's scores of every row of `file`, and the raw values of `extraColumns`. */
+/** One bundle's scores of every row of `file`, and the raw values of its feature columns and `extraColumns`. */
 async function scoreFile(bundle: Bundle, file: string, extraColumns: readonly string[], threads: number | undefined): Promise<{ rows: number; scores: BundleScores; raw: Map<string, (string | undefined)[]> }> {
-  const { segments, features } = columnsOf(bundle);
-  const data = await loadWithPipeline(bundle.pipeline, file, process.cwd(), { requireLabels: false });
-  const raw = await readColumnsWithPipeline(bundle.pipeline, file, process.cwd(), [...new Set([...features, ...segments, ...extraColumns])]);
-  const scorer = await BundleScorer.create(bundle, threads !== undefined ? { threads } : {});
-  try {
-    const segmentValues = new Map<string, SegmentValues>(segments.map((column) => [column, raw.get(column)!]));
-    return { rows: data.rows.length, scores: await scorer.score(data.source, data.rows, segmentValues), raw };
-  } finally {
-    await scorer.release();
-  }
+  const { data, scores, raw } = await scoreFileWithBundle(bundle, file, { columns: [...featureColumns(bundle), ...extraColumns], ...(threads !== undefined ? { threads } : {}) });
+  return { rows: data.rows.length, scores, raw };
 }
 
 /** 1-based rank of each row within its request (descending score, equal scores in row order). */
@@ -212,7 +200,7 @@ export async function shadowCompare(a: Bundle, b: Bundle, dataFile: string, opti
   const rankA = ranksWithin(scoreA, requests);
   const rankB = ranksWithin(scoreB, requests);
   const gaps = Float64Array.from({ length: rows }, (_, i) => Math.abs(scoreB[i]! - scoreA[i]!));
-  const featureColumns = [...new Set([...columnsOf(a).features, ...columnsOf(b).features])];
+  const columns = [...new Set([...featureColumns(a), ...featureColumns(b)])];
   const rawValue = (column: string, row: number) => (scoredA.raw.get(column) ?? scoredB.raw.get(column))![row] ?? null;
   const disagreements = [...orderByScore(gaps, 'descending').subarray(0, top)]
     .filter((row) => gaps[row]! > 0)
@@ -224,7 +212,7 @@ export async function shadowCompare(a: Bundle, b: Bundle, dataFile: string, opti
       difference: scoreB[row]! - scoreA[row]!,
       rankA: rankA[row]!,
       rankB: rankB[row]!,
-      values: Object.fromEntries(featureColumns.map((column) => [column, rawValue(column, row)])),
+      values: Object.fromEntries(columns.map((column) => [column, rawValue(column, row)])),
     }));
 
   return {

@@ -56,6 +56,30 @@ test('bundle create and inspect through the CLI; bad input is one error line', a
     assert.match(bad.stderr, /'int4' is invalid\. Allowed choices are int8/);
   });
 
+  await t.test('predict --bundle scores as predict --model with the same utility policy; flags that conflict are refused', async () => {
+    const csv = async (args: string[], out: string) => {
+      const run = await runCli(['predict', ...args, '--data', 'train.csv', '--out', out], dir);
+      assert.equal(run.code, 0, run.stderr);
+      return (await readFile(join(dir, out), 'utf8')).trimEnd().split('\n').map((line) => line.split(','));
+    };
+    const fromModel = await csv(['--model', 'm', '--utility', 'utility.yaml'], 'pm.csv');
+    const fromBundle = await csv(['--bundle', 'b.tar'], 'pb.csv');
+    assert.deepEqual(fromBundle[0], ['row', 'click', 'utility', 'policy_version']);
+    assert.deepEqual(fromBundle[0], fromModel[0]);
+    assert.equal(fromBundle.length, 801);
+    fromBundle.slice(1).forEach((cells, i) => {
+      const expected = fromModel[i + 1]!;
+      assert.equal(cells[0], expected[0]);
+      for (const c of [1, 2]) assert.ok(Math.abs(Number(cells[c]) - Number(expected[c])) <= 1e-6, `row ${cells[0]}: ${cells[c]} against ${expected[c]}`);
+      assert.equal(cells[3], '2026-11.2');
+    });
+    assert.equal((await csv(['--bundle', 'bq'], 'pq.csv'))[0]!.join(','), 'row,prediction');
+
+    assertCliError(await runCli(['predict', '--model', 'm', '--bundle', 'b', '--data', 'train.csv', '--out', 'x.csv'], dir), { message: /give either --model <dir> or --bundle <path>/ });
+    assertCliError(await runCli(['predict', '--data', 'train.csv', '--out', 'x.csv'], dir), { field: '--model' });
+    assertCliError(await runCli(['predict', '--bundle', 'b', '--utility', 'utility.yaml', '--data', 'train.csv', '--out', 'x.csv'], dir), { field: '--utility' });
+  });
+
   await t.test('bad input: one error line naming the file, nothing written', async () => {
     const before = await listTree(dir);
     assertCliError(await runCli(['bundle', 'create', '--model', 'nope', '--out', 'b2'], dir), { file: 'nope', message: /not a deeprank model directory/ });
