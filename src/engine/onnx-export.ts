@@ -4,6 +4,7 @@
  */
 import onnxProto from 'onnx-proto';
 import type { Attrs, DType, FloatType, Graph, OnnxEmitter, Sym } from './graph.js';
+import { ConfigError } from '../errors.js';
 import { ONNX_TYPE } from './ops.js';
 import { quantizeWeightProducts, type ProtoNode, type ProtoTensor, type Quantization } from './int8-quantization.js';
 
@@ -71,6 +72,7 @@ function neededNodes(graph: Graph, outputs: readonly Sym[]) {
 }
 
 export function exportOnnx(graph: Graph, options: ExportOptions): Uint8Array {
+  if (options.quantize && graph.floatType !== 'float32') throw new ConfigError(`int8 weight products dequantize to float32; this graph computes in ${graph.floatType}`, { field: 'quantize' });
   const outputEntries = Object.entries(options.outputs);
   const { nodes, needed } = neededNodes(graph, outputEntries.map(([, s]) => s));
   const initializers = options.initializers ?? new Map();

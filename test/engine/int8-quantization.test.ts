@@ -7,6 +7,7 @@ import { exportOnnx } from '../../src/engine/onnx-export.js';
 import { MIN_QUANTIZED_DIM, quantizeColumns } from '../../src/engine/int8-quantization.js';
 import { OnnxSession } from '../../src/engine/runtime.js';
 import { Random } from '../../src/util/random.js';
+import { ConfigError } from '../../src/errors.js';
 
 const { onnx } = onnxProto;
 
@@ -83,4 +84,10 @@ test('int8 export: weight products of odd sizes match a plain reference, smaller
     await quantized.release();
     await float.release();
   }
+});
+
+test('int8 export of a float64 graph is refused: the integer products dequantize to float32', () => {
+  const graph = new Graph('float64');
+  const y = op.matmul(graph.input('x', ['batch', 16]), graph.param('w', [16, 16]));
+  assert.throws(() => exportOnnx(graph, { outputs: { y }, initializers: new Map([['w', new Float64Array(256)]]), quantize: 'int8' }), (error: Error) => error instanceof ConfigError && /float64/.test(error.message));
 });
