@@ -8,7 +8,7 @@ import type { SegmentValues } from '../calibration/segmented-calibration.js';
 import type { Batch, FeatureSpec } from '../data/batch.js';
 import type { BatchSource } from '../train/predict.js';
 import { predictionOutput } from '../train/ranking-model.js';
-import { OnnxSession, type Feed } from '../engine/runtime.js';
+import { int64Of, OnnxSession, type Feed } from '../engine/runtime.js';
 import { composeUtility, type TaskPredictions } from '../utility/utility-policy.js';
 import type { Bundle } from './load-bundle.js';
 
@@ -19,13 +19,6 @@ export interface BundleScores {
   utility?: Float64Array;
   /** What a ranking sorts by: the utility when there is a policy, else the main task's calibrated prediction. */
   score: ArrayLike<number>;
-}
-
-/** The first `n` ids as int64. A plain loop: BigInt64Array.from with a mapping function is about 100x slower (0.4 ms for a 1024-row batch of 6 features). */
-function int64Of(ids: Int32Array, n: number): BigInt64Array {
-  const out = new BigInt64Array(n);
-  for (let i = 0; i < n; i++) out[i] = BigInt(ids[i]!);
-  return out;
 }
 
 /**

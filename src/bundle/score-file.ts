@@ -23,8 +23,13 @@ export interface ScoreFileOptions {
   requireLabels?: boolean;
 }
 
+/** The raw columns the bundle's calibration is segmented by. */
+export function segmentColumns(bundle: Bundle): string[] {
+  return [...new Set([...bundle.calibration.values()].flatMap((c) => (c.segmentBy !== undefined ? [c.segmentBy] : [])))];
+}
+
 export async function scoreFileWithBundle(bundle: Bundle, file: string, { baseDir = process.cwd(), threads, columns = [], requireLabels = false }: ScoreFileOptions = {}): Promise<ScoredFile> {
-  const segments = [...new Set([...bundle.calibration.values()].flatMap((c) => (c.segmentBy !== undefined ? [c.segmentBy] : [])))];
+  const segments = segmentColumns(bundle);
   const data = await loadWithPipeline(bundle.pipeline, file, baseDir, { requireLabels });
   const wanted = [...new Set([...segments, ...columns])];
   const raw = wanted.length > 0 ? await readColumnsWithPipeline(bundle.pipeline, file, baseDir, wanted) : new Map<string, (string | undefined)[]>();

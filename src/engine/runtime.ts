@@ -18,6 +18,15 @@ const ORT_TYPE = new Map<Function, 'float32' | 'float64' | 'int64'>([
   [BigInt64Array, 'int64'],
 ]);
 
+/**
+ * The first `n` ids as int64, into `out` (from its start). A plain loop: BigInt64Array.from with a
+ * mapping function is about 100x slower (0.4 ms for a 1024-row batch of 6 features).
+ */
+export function int64Of(ids: Int32Array, n: number, out: BigInt64Array<ArrayBufferLike> = new BigInt64Array(n)): BigInt64Array<ArrayBufferLike> {
+  for (let i = 0; i < n; i++) out[i] = BigInt(ids[i]!);
+  return out;
+}
+
 /** Default worker threads: DEEPRANK_THREADS, else every core. */
 export function defaultThreads(): number {
   const fromEnv = Number(process.env.DEEPRANK_THREADS);

@@ -6,6 +6,7 @@
  */
 import { BundleScorer } from '../bundle/bundle-scorer.js';
 import type { Bundle } from '../bundle/load-bundle.js';
+import { segmentColumns } from '../bundle/score-file.js';
 import type { SegmentValues } from '../calibration/segmented-calibration.js';
 import { loadWithPipeline, readColumnWithPipeline } from '../data/load-dataset.js';
 import { Random } from '../util/random.js';
@@ -47,10 +48,9 @@ export async function explainBundle(bundle: Bundle, dataFile: string, options: E
   const dataset = source.select(rows);
   // A per-segment calibration (of any task: the scorer calibrates them all) needs its column's raw values.
   const segments = new Map<string, SegmentValues>();
-  for (const { segmentBy } of bundle.calibration.values()) {
-    if (segmentBy === undefined || segments.has(segmentBy)) continue;
-    const values = await readColumnWithPipeline(pipeline, dataFile, baseDir, segmentBy);
-    segments.set(segmentBy, Array.from(rows, (row) => values[row]));
+  for (const column of segmentColumns(bundle)) {
+    const values = await readColumnWithPipeline(pipeline, dataFile, baseDir, column);
+    segments.set(column, Array.from(rows, (row) => values[row]));
   }
 
   const scorer = await BundleScorer.create(bundle, threads !== undefined ? { threads } : {});

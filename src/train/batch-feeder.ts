@@ -4,7 +4,7 @@
  * the JS tables into one contiguous block per lookup.
  */
 import type { Batch } from '../data/batch.js';
-import type { Feed } from '../engine/runtime.js';
+import { int64Of, type Feed } from '../engine/runtime.js';
 import type { ParameterStore } from '../engine/parameter-store.js';
 import type { BuildContext, EmbeddingLookup } from '../layers/build-context.js';
 import { ArtifactError } from '../errors.js';
@@ -58,8 +58,7 @@ export class BatchFeeder {
       buffer = new BigInt64Array(count);
       this.idBuffers.set(feature, buffer);
     }
-    for (let i = 0; i < count; i++) buffer[i] = BigInt(ids[i]!);
-    return { data: buffer.subarray(0, count), shape };
+    return { data: int64Of(ids, count, buffer).subarray(0, count), shape };
   }
 
   /**
