@@ -87,17 +87,21 @@ export const jsKernels: Kernels = {
   },
 };
 
-function loadNative(): Kernels | undefined {
+interface NativeAddon extends Kernels {
+  adviseHugePages(array: Float32Array | Int32Array): boolean;
+}
+
+function loadNative(): NativeAddon | undefined {
   try {
     // dist/src/engine -> the package root's build/ (node-gyp's output).
-    return createRequire(import.meta.url)('../../../build/Release/deeprank_kernels.node') as Kernels;
+    return createRequire(import.meta.url)('../../../build/Release/deeprank_kernels.node') as NativeAddon;
   } catch {
     return undefined;
   }
 }
 
 /** The addon, when it was built and loads here. */
-export const nativeKernels: Kernels | undefined = loadNative();
+export const nativeKernels: NativeAddon | undefined = loadNative();
 
 export const kernelsName: 'native' | 'js' = process.env.DEEPRANK_KERNELS !== 'js' && nativeKernels ? 'native' : 'js';
 

@@ -10,6 +10,7 @@
  */
 import { kernels } from '../engine/kernels.js';
 import { createOptimizer, WHOLE, type Optimizer, type OptimizerConfig } from './optimizers.js';
+import { onHugePages } from '../util/huge-pages.js';
 
 export interface SharedTable {
   rows: number;
@@ -70,7 +71,7 @@ class TableGradients {
     tableRows: number,
     private readonly dim: number,
   ) {
-    this.slotOf = new Int32Array(tableRows).fill(-1);
+    this.slotOf = onHugePages(new Int32Array(tableRows)).fill(-1);
     this.grad = new Float32Array(256 * dim);
   }
 
@@ -134,7 +135,6 @@ export class StepUpdater {
    * (clipping needs it; otherwise 0, not worth a pass over every gradient).
    */
   accumulate(stages: readonly LookupStage[], counts: ArrayLike<number>, denseGrads: readonly Float32Array[], norm: boolean): number {
-    for (const t of this.perTable) t.reset();
     const [lo, hi] = slice(BUCKETS, this.bounds, this.part);
     stages.forEach((stage, l) => this.perTable[stage.table]!.add(stage, counts[l]!, lo, hi));
     // A loss term's gradient: it joins the rows' gradients before the norm that clipping reads.
@@ -149,11 +149,16 @@ export class StepUpdater {
     return squared;
   }
 
-  /** One optimizer step on every accumulated row and on this thread's slice of every dense weight. */
+  /**
+   * One optimizer step on every accumulated row and on this thread's slice of every dense weight.
+   * It empties the row gradients for the next accumulate while their slot index is still in cache
+   * (after the next ONNX Runtime run, clearing it missed the caches at every row).
+   */
   apply(step: number, gradScale: number, denseGrads: readonly Float32Array[]): void {
     this.layout.tables.forEach((table, i) => {
       const g = this.perTable[i]!;
       this.optimizer.update(table.data, g.rows, g.count, table.dim, g.grad, table.slots, step, table.rowL2 ? 0 : this.layout.embeddingL2, gradScale);
+      g.reset();
     });
     this.layout.dense.forEach(({ data, slots, l2 }, i) => {
       const [start, end] = slice(data.length, this.bounds, this.part);

@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { jsKernels, kernelsName, nativeKernels, type Kernels } from '../../src/engine/kernels.js';
 import { Random } from '../../src/util/random.js';
+import { onHugePages } from '../../src/util/huge-pages.js';
+import { existsSync } from 'node:fs';
 
 // Odd shapes on purpose: a 1x1 table, a width that is no multiple of any vector length, a large odd one.
 const SHAPES: [rows: number, width: number][] = [
@@ -102,4 +104,16 @@ test('native kernels reject rows outside the parameter and wrong array types ins
   assert.throws(() => native!.adamRows(p, slots[0]!, slots[1]!, Int32Array.of(0), 1, 4, new Float32Array(3), 0.9, 0.999, 1e-3, 1, 1e-7, 0, 1), /gradient shorter/);
   assert.throws(() => native!.gatherRows(p, 4, Float32Array.of(0) as unknown as Int32Array, 1, null, new Float32Array(4)), /Int32Array/);
   assert.deepEqual([...p], new Array(12).fill(0));
+});
+
+test('adviseHugePages: advises the 2 MiB-aligned part of a large array, not a small one, and leaves the contents alone', { skip }, () => {
+  // A 1 MiB array cannot hold a whole aligned 2 MiB page.
+  assert.equal(native!.adviseHugePages(new Float32Array(1 << 18)), false);
+  const large = new Float32Array(new SharedArrayBuffer(16 << 20));
+  const transparentHugePages = process.platform === 'linux' && existsSync('/sys/kernel/mm/transparent_hugepage/enabled');
+  assert.equal(onHugePages(large), large);
+  assert.equal(native!.adviseHugePages(large), transparentHugePages);
+  large.fill(1.5, 1000, 2_000_000);
+  assert.deepEqual([large[999], large[1000], large[1_999_999], large[2_000_000]], [0, 1.5, 1.5, 0]);
+  assert.throws(() => native!.adviseHugePages({} as Float32Array), /not a typed array/);
 });
