@@ -198,44 +198,47 @@ static napi_value gather_rows(napi_env env, napi_callback_info info) {
 }
 
 /*
- * accumulateRows(ids, mask, count, lo, hi, buckets, dim, grad, slotOf, rows, sums, used): add
- * sample i's gradient to the sum of its row, for rows this thread owns (lo <= id mod buckets <
- * hi), giving a row met for the first time the next slot. Returns the new number of used slots;
- * the caller makes rows and sums long enough for used + count slots.
+ * accumulateRows(ids, mask, count, dim, grad, index, tag, rows, sums, used): add sample i's
+ * gradient to the sum of its row. index holds a [tag, slot] pair per table row: a row whose tag
+ * is not this step's is met for the first time, and gets the next slot. Stamping rows with the
+ * step's tag, rather than resetting them, leaves no per-step clean-up. Returns the new number of
+ * used slots; throws if rows or sums have no slot left.
  */
 static napi_value accumulate_rows(napi_env env, napi_callback_info info) {
-  ARGS(12)
-  Span ids, mask, grad, slot_of, rows, sums;
-  double count_d, lo_d, hi_d, buckets_d, dim_d, used_d;
+  ARGS(10)
+  Span ids, mask, grad, index, rows, sums;
+  double count_d, dim_d, tag_d, used_d;
   if (!typed(env, argv[0], napi_int32_array, &ids, 0) || !typed(env, argv[1], napi_float32_array, &mask, 1) || !number(env, argv[2], &count_d) ||
-      !number(env, argv[3], &lo_d) || !number(env, argv[4], &hi_d) || !number(env, argv[5], &buckets_d) || !number(env, argv[6], &dim_d) ||
-      !typed(env, argv[7], napi_float32_array, &grad, 0) || !typed(env, argv[8], napi_int32_array, &slot_of, 0) || !typed(env, argv[9], napi_int32_array, &rows, 0) ||
-      !typed(env, argv[10], napi_float32_array, &sums, 0) || !number(env, argv[11], &used_d))
+      !number(env, argv[3], &dim_d) || !typed(env, argv[4], napi_float32_array, &grad, 0) || !typed(env, argv[5], napi_int32_array, &index, 0) ||
+      !number(env, argv[6], &tag_d) || !typed(env, argv[7], napi_int32_array, &rows, 0) || !typed(env, argv[8], napi_float32_array, &sums, 0) || !number(env, argv[9], &used_d))
     return NULL;
-  size_t count = (size_t)count_d, dim = (size_t)dim_d, used = (size_t)used_d;
-  int32_t lo = (int32_t)lo_d, hi = (int32_t)hi_d, buckets = (int32_t)buckets_d;
-  if (count > ids.length || count * dim > grad.length || (mask.data && count > mask.length) || rows.length < used + count || sums.length < (used + count) * dim || buckets < 1) {
+  size_t count = (size_t)count_d, dim = (size_t)dim_d, used = (size_t)used_d, table_rows = index.length / 2;
+  int32_t tag = (int32_t)tag_d;
+  size_t slots = dim == 0 || rows.length < sums.length / dim ? rows.length : sums.length / dim;
+  if (count > ids.length || count * dim > grad.length || (mask.data && count > mask.length) || used > slots) {
     fail(env, "accumulateRows: arrays shorter than count");
     return NULL;
   }
   const int32_t *id = ids.data;
   const float *mk = mask.data, *g = grad.data;
-  int32_t *slot = slot_of.data, *row = rows.data;
+  int32_t *ix = index.data, *row = rows.data;
   float *sum = sums.data;
   for (size_t i = 0; i < count; i++) {
-    /* A large table's slot index misses the caches at every id: ask for it ahead, as for rows. */
-    if (i + 4 * AHEAD < count && id[i + 4 * AHEAD] >= 0 && (size_t)id[i + 4 * AHEAD] < slot_of.length) __builtin_prefetch(slot + id[i + 4 * AHEAD], 1, 3);
+    /* A large table's index misses the caches at every id: ask for it ahead, as for rows. */
+    if (i + 4 * AHEAD < count && id[i + 4 * AHEAD] >= 0 && (size_t)id[i + 4 * AHEAD] < table_rows) __builtin_prefetch(ix + 2 * (size_t)id[i + 4 * AHEAD], 1, 3);
     int32_t r = id[i];
-    if (r < 0 || (size_t)r >= slot_of.length) { fail(env, "accumulateRows: id outside the table"); return NULL; }
-    int32_t bucket = r % buckets;
-    if (bucket < lo || bucket >= hi || (mk && mk[i] == 0)) continue;
-    int32_t s = slot[r];
-    if (s < 0) {
-      s = slot[r] = (int32_t)used++;
-      row[s] = r;
-      memset(sum + (size_t)s * dim, 0, dim * sizeof(float));
+    if (r < 0 || (size_t)r >= table_rows) { fail(env, "accumulateRows: id outside the table"); return NULL; }
+    if (mk && mk[i] == 0) continue;
+    int32_t *entry = ix + 2 * (size_t)r;
+    if (entry[0] != tag) {
+      if (used == slots) { fail(env, "accumulateRows: more rows than slots"); return NULL; }
+      entry[0] = tag;
+      entry[1] = (int32_t)used;
+      row[used] = r;
+      memset(sum + used * dim, 0, dim * sizeof(float));
+      used++;
     }
-    float *dst = sum + (size_t)s * dim;
+    float *dst = sum + (size_t)entry[1] * dim;
     const float *src = g + i * dim;
     for (size_t d = 0; d < dim; d++) dst[d] += src[d];
   }

@@ -15,11 +15,12 @@ export interface Kernels {
   /** out row i = table row ids[i] (zeros where mask[i] is 0); -1, or the first sample whose id is outside the table. */
   gatherRows(table: Float32Array, dim: number, ids: Int32Array, count: number, mask: Float32Array | null, out: Float32Array): number;
   /**
-   * Add sample i's gradient row to the sum of table row ids[i], for rows with lo <= id mod
-   * buckets < hi and mask not 0; a row met first gets slot `used++` (slotOf[row] = slot,
-   * rows[slot] = row). Returns the new `used`; rows and sums must hold used + count slots.
+   * Add sample i's gradient row to the sum of table row ids[i] where mask is not 0. index holds
+   * a [tag, slot] pair per table row; a row whose tag is not `tag` is met first and gets slot
+   * `used++` (index pair = [tag, slot], rows[slot] = row). Returns the new `used`; throws when
+   * rows or sums have no slot left for a new row.
    */
-  accumulateRows(ids: Int32Array, mask: Float32Array | null, count: number, lo: number, hi: number, buckets: number, dim: number, grad: Float32Array, slotOf: Int32Array, rows: Int32Array, sums: Float32Array, used: number): number;
+  accumulateRows(ids: Int32Array, mask: Float32Array | null, count: number, dim: number, grad: Float32Array, index: Int32Array, tag: number, rows: Int32Array, sums: Float32Array, used: number): number;
 }
 
 export const jsKernels: Kernels = {
@@ -70,18 +71,20 @@ export const jsKernels: Kernels = {
     return -1;
   },
 
-  accumulateRows(ids, mask, count, lo, hi, buckets, dim, grad, slotOf, rows, sums, used) {
+  accumulateRows(ids, mask, count, dim, grad, index, tag, rows, sums, used) {
+    const slots = Math.min(rows.length, sums.length / dim);
     for (let i = 0; i < count; i++) {
       const r = ids[i]!;
-      const bucket = r % buckets;
-      if (bucket < lo || bucket >= hi || (mask && mask[i] === 0)) continue;
-      let slot = slotOf[r]!;
-      if (slot < 0) {
-        slot = slotOf[r] = used++;
-        rows[slot] = r;
-        sums.fill(0, slot * dim, (slot + 1) * dim);
+      if (mask && mask[i] === 0) continue;
+      if (index[2 * r] !== tag) {
+        if (used >= slots) throw new Error('accumulateRows: more rows than slots');
+        index[2 * r] = tag;
+        index[2 * r + 1] = used;
+        rows[used] = r;
+        sums.fill(0, used * dim, (used + 1) * dim);
+        used++;
       }
-      for (let d = 0, dst = slot * dim, src = i * dim; d < dim; d++) sums[dst + d] += grad[src + d]!;
+      for (let d = 0, dst = index[2 * r + 1]! * dim, src = i * dim; d < dim; d++) sums[dst + d] += grad[src + d]!;
     }
     return used;
   },

@@ -260,12 +260,8 @@ export class Trainer {
       }
     };
     const clipNorm = this.config.clipNorm;
-    if (clipNorm === undefined) {
-      pool.run('both', step, 1, updateState);
-      return;
-    }
-    const norm = Math.sqrt(pool.run('accumulate', step, 1));
-    pool.run('apply', step, norm > clipNorm ? clipNorm / norm : 1, updateState);
+    const norm = Math.sqrt(pool.accumulate(clipNorm !== undefined));
+    pool.apply(step, clipNorm !== undefined && norm > clipNorm ? clipNorm / norm : 1, updateState);
   }
 
   private async saveCheckpoint(dir: string, state: CheckpointState): Promise<void> {

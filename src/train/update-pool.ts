@@ -1,86 +1,102 @@
 /**
- * Spreads the optimizer half of each training step over threads: the main thread plus
- * `threads - 1` workers share the weights, their optimizer slots and a staging copy of the step's
- * ids and gradients through SharedArrayBuffers, and wake each other with Atomics (no message per
- * step). Each thread updates the rows and slices it owns (see StepUpdater), so results do not
- * depend on the thread count.
+ * Spreads the optimizer half of each training step over threads: the main thread sums the step's
+ * row gradients (StepGradients), then it and `threads - 1` workers claim chunks of the optimizer
+ * step (StepUpdater) until none is left. They share the weights, their optimizer slots, the
+ * summed rows and a copy of the dense gradients through SharedArrayBuffers, and wake each other
+ * with Atomics (no message per step). Results do not depend on the thread count.
+ *
+ * Claiming, rather than fixed shares, is for this machine's virtual CPUs: a sleeping thread
+ * sometimes wakes milliseconds late, and a fixed share would hold the step up until it has; here
+ * the others take its chunks.
  */
 import { once } from 'node:events';
 import { parentPort, Worker } from 'node:worker_threads';
 import { sharedFloat32, sharedInt32 } from '../util/shared-memory.js';
-import { equalBounds, StepUpdater, type LookupStage, type UpdateLayout } from './step-updater.js';
+import { MAX_CHUNKS, StepGradients, StepUpdater, type LookupStage, type StageShape, type TouchedRows, type UpdateLayout } from './step-updater.js';
 
-/** Indices into the control block. */
-const GENERATION = 0;
-const PENDING = 1;
-const PHASE = 2;
+/**
+ * Indices into the control block. CLAIM holds the step's generation (high bits) and its next
+ * unclaimed chunk (low CHUNK_BITS); a chunk is claimed by compare-and-swap on the whole word, so
+ * a thread still holding an earlier step's generation claims nothing. DONE counts the step's
+ * finished chunks.
+ */
+const CLAIM = 0;
+const DONE = 1;
+const STOP = 2;
 const FAILED = 3;
+const CHUNK_BITS = Math.ceil(Math.log2(MAX_CHUNKS + 2));
+const CHUNK_MASK = (1 << CHUNK_BITS) - 1;
+/** The chunk field of a finished step: above any chunk count, so nothing more is claimed. */
+const CLOSED = CHUNK_MASK;
+const GENERATIONS = 1 << (31 - CHUNK_BITS);
 const HELPER_DEADLINE_MS = 120_000;
-
-export const Phase = { accumulate: 1, apply: 2, both: 3, stop: 4 } as const;
-type PhaseName = Exclude<keyof typeof Phase, 'stop'>;
+/** The main thread spins this long for the helpers' last chunks before it sleeps (a wake-up costs 50-100 µs here). */
+const SPIN_MS = 2;
 
 /** What a helper thread is handed at start; every array is over a SharedArrayBuffer. */
 export interface HelperData {
+  threads: number;
   layout: UpdateLayout;
-  stages: LookupStage[];
+  touched: TouchedRows[];
   denseGrads: Float32Array[];
   control: Int32Array;
-  /** [step, scale, count per lookup ..., squared norm per thread ...]. */
+  /** [step, gradient scale]. */
   scalars: Float64Array;
-  /** Every thread's share of the work (see StepUpdater). */
-  bounds: Float64Array;
-  /** Milliseconds each thread spent in the last phase. */
-  times: Float64Array;
   /** The failure message of a helper, UTF-8, zero-terminated. */
   failure: Uint8Array;
-  part: number;
-  parts: number;
 }
 
-export interface StageShape {
-  table: number;
-  /** Most samples (ids) the lookup has in one step: batch × maxLength. */
-  capacity: number;
-  masked: boolean;
+/** Claim the next chunk of generation `generation`'s `chunks`; -1 when none is left (or the step is over). */
+function claim(control: Int32Array, generation: number, chunks: number): number {
+  for (;;) {
+    const word = Atomics.load(control, CLAIM);
+    const next = word & CHUNK_MASK;
+    if (word >>> CHUNK_BITS !== generation || next >= chunks) return -1;
+    if (Atomics.compareExchange(control, CLAIM, word, word + 1) === word) return next;
+  }
+}
+
+/** Claim and apply chunks of `generation` until none is left; wakes the main thread after the step's last. */
+function applyClaimed(updater: StepUpdater, control: Int32Array, generation: number, chunks: number, scalars: Float64Array, denseGrads: readonly Float32Array[]): void {
+  for (let chunk; (chunk = claim(control, generation, chunks)) >= 0; ) {
+    try {
+      updater.applyChunk(chunk, scalars[0]!, scalars[1]!, denseGrads);
+    } finally {
+      if (Atomics.add(control, DONE, 1) === chunks - 1) Atomics.notify(control, DONE);
+    }
+  }
 }
 
 export class UpdatePool {
+  private readonly gradients: StepGradients;
   private readonly own: StepUpdater;
+  /** The step's lookups, read where they are: only the main thread reads them. */
   private readonly stages: LookupStage[];
+  private readonly counts: Float64Array;
+  /** The step's dense gradients, where they are. */
   private readonly denseGrads: Float32Array[];
+  /** A copy of them for the helpers. */
+  private readonly helperDense: Float32Array[];
   private readonly control = sharedInt32(4);
-  private readonly scalars: Float64Array;
+  private readonly scalars = new Float64Array(new SharedArrayBuffer(2 * 8));
   private readonly failure = new Uint8Array(new SharedArrayBuffer(1024));
   private readonly workers: Worker[] = [];
-  private readonly counts: Float64Array;
-  private readonly norms: Float64Array;
-  private readonly bounds: Float64Array;
-  private readonly times: Float64Array;
+  private generation = 0;
 
   constructor(
-    private readonly layout: UpdateLayout,
+    layout: UpdateLayout,
     shapes: readonly StageShape[],
     readonly threads: number,
   ) {
-    // Alone, the main thread reads each step's arrays where they are (see stage): no staging copy.
-    const size = (n: number) => (threads > 1 ? n : 0);
-    this.stages = shapes.map(({ table, capacity, masked }) => ({
-      table,
-      ids: sharedInt32(size(capacity)),
-      ...(masked ? { mask: sharedFloat32(size(capacity)) } : {}),
-      grad: sharedFloat32(size(capacity * layout.tables[table]!.dim)),
-    }));
-    this.denseGrads = layout.dense.map((d) => sharedFloat32(size(d.data.length)));
-    this.scalars = new Float64Array(new SharedArrayBuffer((2 + shapes.length + threads) * 8));
-    this.counts = this.scalars.subarray(2, 2 + shapes.length);
-    this.norms = this.scalars.subarray(2 + shapes.length);
-    this.bounds = new Float64Array(new SharedArrayBuffer((threads + 1) * 8));
-    this.bounds.set(equalBounds(threads));
-    this.times = new Float64Array(new SharedArrayBuffer(threads * 8));
-    this.own = new StepUpdater(layout, 0, threads, this.bounds);
+    this.gradients = new StepGradients(layout, shapes);
+    this.own = new StepUpdater(layout, this.gradients.touched, threads);
+    this.stages = shapes.map(({ table }) => ({ table, ids: new Int32Array(0), grad: new Float32Array(0) }));
+    this.counts = new Float64Array(shapes.length);
+    this.denseGrads = layout.dense.map(() => new Float32Array(0));
+    this.helperDense = layout.dense.map((d) => sharedFloat32(threads > 1 ? d.data.length : 0));
+    this.control[CLAIM] = CLOSED;
     for (let part = 1; part < threads; part++) {
-      const data: HelperData = { layout, stages: this.stages, denseGrads: this.denseGrads, control: this.control, scalars: this.scalars, bounds: this.bounds, times: this.times, failure: this.failure, part, parts: threads };
+      const data: HelperData = { threads, layout, touched: this.gradients.touched, denseGrads: this.helperDense, control: this.control, scalars: this.scalars, failure: this.failure };
       const worker = new Worker(new URL('./update-worker.js', import.meta.url), { workerData: data });
       // Helpers never keep the process alive; close() ends them.
       worker.unref();
@@ -89,7 +105,7 @@ export class UpdatePool {
   }
 
   /**
-   * Resolves once every helper has loaded and waits for its first phase, so the first step does
+   * Resolves once every helper has loaded and waits for its first step, so the first step does
    * not pay for thread start-up (tens of milliseconds); rejects if one failed to start.
    */
   async ready(): Promise<this> {
@@ -102,122 +118,93 @@ export class UpdatePool {
     return this;
   }
 
-  /** Copy lookup `l`'s ids, mask and row gradients of this step into shared memory. */
+  /** Lookup `l`'s ids, mask and row gradients of this step (read in place until apply returns). */
   stage(l: number, ids: Int32Array, mask: Float32Array | undefined, grad: Float32Array, count: number): void {
     const stage = this.stages[l]!;
+    stage.ids = ids;
+    stage.grad = grad;
+    if (mask) stage.mask = mask;
+    else delete stage.mask;
     this.counts[l] = count;
+  }
+
+  /** Dense weight `i`'s gradient of this step: read in place, and copied for the helpers. */
+  stageDense(i: number, grad: Float32Array): void {
+    this.denseGrads[i] = grad;
+    if (this.workers.length > 0) this.helperDense[i]!.set(grad);
+  }
+
+  /**
+   * Sum the staged row gradients per row (main thread). With `norm`, returns the squared norm of
+   * every gradient, for clipping; otherwise 0.
+   */
+  accumulate(norm: boolean): number {
+    return this.gradients.accumulate(this.stages, this.counts, this.denseGrads, norm);
+  }
+
+  /**
+   * The optimizer step `step` with gradient scale `scale`, over every thread; `meanwhile` runs
+   * on the main thread after it ran out of chunks, while the helpers finish theirs.
+   */
+  apply(step: number, scale: number, meanwhile?: () => void): void {
+    const chunks = this.own.plan();
     if (this.workers.length === 0) {
-      // Alone, the main thread reads the step's arrays where they are.
-      stage.ids = ids;
-      stage.grad = grad;
-      if (mask) stage.mask = mask;
+      for (let chunk = 0; chunk < chunks; chunk++) this.own.applyChunk(chunk, step, scale, this.denseGrads);
+      meanwhile?.();
       return;
     }
-    const dim = this.layout.tables[stage.table]!.dim;
-    stage.ids.set(ids.subarray(0, count));
-    if (stage.mask && mask) stage.mask.set(mask.subarray(0, count));
-    stage.grad.set(grad.subarray(0, count * dim));
-  }
-
-  /** Copy dense weight `i`'s gradient of this step into shared memory. */
-  stageDense(i: number, grad: Float32Array): void {
-    if (this.workers.length === 0) this.denseGrads[i] = grad;
-    else this.denseGrads[i]!.set(grad);
-  }
-
-  /**
-   * Run `phase` on every thread for step `step` with gradient scale `scale`; `meanwhile` runs on
-   * the main thread after its own share, while the helpers finish theirs. Returns the squared norm
-   * of the gradients accumulated by 'accumulate' over all threads (0 for 'both' and 'apply').
-   */
-  run(phase: PhaseName, step: number, scale: number, meanwhile?: () => void): number {
+    const { control } = this;
     this.scalars[0] = step;
     this.scalars[1] = scale;
-    this.norms.fill(0);
-    const helpers = this.workers.length;
-    if (helpers > 0) {
-      Atomics.store(this.control, PENDING, helpers);
-      Atomics.store(this.control, PHASE, Phase[phase]);
-      Atomics.add(this.control, GENERATION, 1);
-      Atomics.notify(this.control, GENERATION);
-    }
-    const started = performance.now();
-    runPhase(this.own, Phase[phase], this.stages, this.denseGrads, this.scalars, this.norms, 0);
+    this.generation = (this.generation + 1) % GENERATIONS;
+    Atomics.store(control, DONE, 0);
+    Atomics.store(control, CLAIM, this.generation << CHUNK_BITS);
+    Atomics.notify(control, CLAIM);
+    applyClaimed(this.own, control, this.generation, chunks, this.scalars, this.denseGrads);
     meanwhile?.();
-    this.times[0] = performance.now() - started;
-    for (let pending; (pending = Atomics.load(this.control, PENDING)) !== 0; ) {
+    const until = performance.now() + SPIN_MS;
+    while (Atomics.load(control, DONE) !== chunks && performance.now() < until);
+    for (let done; (done = Atomics.load(control, DONE)) !== chunks; ) {
       // Events (a worker's 'error') cannot arrive while the main thread blocks here, hence a deadline.
-      if (Atomics.wait(this.control, PENDING, pending, HELPER_DEADLINE_MS) === 'timed-out') throw new Error(`a training helper thread did not finish a step within ${HELPER_DEADLINE_MS / 1000} s`);
+      if (Atomics.wait(control, DONE, done, HELPER_DEADLINE_MS) === 'timed-out') throw new Error(`a training helper thread did not finish a step within ${HELPER_DEADLINE_MS / 1000} s`);
     }
-    if (Atomics.load(this.control, FAILED) !== 0) {
+    Atomics.store(control, CLAIM, (this.generation << CHUNK_BITS) | CLOSED);
+    if (Atomics.load(control, FAILED) !== 0) {
       const end = this.failure.indexOf(0);
       throw new Error(`a training helper thread failed: ${new TextDecoder().decode(this.failure.slice(0, end < 0 ? undefined : end))}`);
-    }
-    // Only unclipped steps rebalance: a clipped step's norm is summed per share, so moving the
-    // shares would move its last bits.
-    if (phase === 'both' && helpers > 0) this.rebalance();
-    let squared = 0;
-    for (const n of this.norms) squared += n;
-    return squared;
-  }
-
-  /**
-   * Move the shares toward what each thread got done per millisecond in the last step: the main
-   * thread also copies and stages, and the helpers read what it staged from another core, so
-   * equal shares leave it waiting. The weights do not depend on the shares.
-   */
-  private rebalance(): void {
-    const parts = this.threads;
-    const speed = Array.from({ length: parts }, (_, k) => (this.bounds[k + 1]! - this.bounds[k]!) / Math.max(this.times[k]!, 1e-3));
-    const total = speed.reduce((a, b) => a + b, 0);
-    let at = 0;
-    for (let k = 0; k < parts - 1; k++) {
-      const share = this.bounds[k + 1]! - this.bounds[k]!;
-      // Smoothed, and never below 5% of the work: one noisy step must not starve a thread.
-      at += Math.max(0.05, 0.8 * share + 0.2 * (speed[k]! / total));
-      this.bounds[k + 1] = Math.min(at, 1 - 0.05 * (parts - 1 - k));
     }
   }
 
   async close(): Promise<void> {
     if (this.workers.length === 0) return;
-    Atomics.store(this.control, PHASE, Phase.stop);
-    Atomics.add(this.control, GENERATION, 1);
-    Atomics.notify(this.control, GENERATION);
+    Atomics.store(this.control, STOP, 1);
+    Atomics.notify(this.control, CLAIM);
     await Promise.all(this.workers.map((w) => w.terminate()));
     this.workers.length = 0;
   }
 }
 
-/** One thread's share of a phase; shared by the main thread and the helpers. */
-export function runPhase(updater: StepUpdater, phase: number, stages: readonly LookupStage[], denseGrads: readonly Float32Array[], scalars: Float64Array, norms: Float64Array, part: number): void {
-  const counts = scalars.subarray(2, 2 + stages.length);
-  // 'both' is the step without clipping: no norm needed.
-  if (phase === Phase.accumulate || phase === Phase.both) norms[part] = updater.accumulate(stages, counts, denseGrads, phase === Phase.accumulate);
-  if (phase === Phase.apply || phase === Phase.both) updater.apply(scalars[0]!, scalars[1]!, denseGrads);
-}
-
-/** The helper's loop: wait for a new generation, run its share, report done. */
+/** The helper's loop: sleep until a step opens, claim its chunks, sleep again. */
 export function helperLoop(data: HelperData): void {
-  const { control, scalars, stages, denseGrads, part, parts } = data;
-  const updater = new StepUpdater(data.layout, part, parts, data.bounds);
+  const { control, scalars, denseGrads } = data;
+  const updater = new StepUpdater(data.layout, data.touched, data.threads);
   parentPort?.postMessage('ready');
-  const norms = scalars.subarray(2 + stages.length);
-  // Generation 0 is the pool's start: a step dispatched before this thread got here is not missed.
-  let generation = 0;
+  let last = -1;
   for (;;) {
-    Atomics.wait(control, GENERATION, generation);
-    generation = Atomics.load(control, GENERATION);
-    const phase = Atomics.load(control, PHASE);
-    if (phase === Phase.stop) return;
-    const started = performance.now();
+    const word = Atomics.load(control, CLAIM);
+    if (Atomics.load(control, STOP) !== 0) return;
+    const generation = word >>> CHUNK_BITS;
+    if ((word & CHUNK_MASK) === CLOSED || generation === last) {
+      Atomics.wait(control, CLAIM, word);
+      continue;
+    }
+    last = generation;
+    // The plan reads the step's touched counts; if the step has closed meanwhile, claim() refuses.
     try {
-      runPhase(updater, phase, stages, denseGrads, scalars, norms, part);
-      data.times[part] = performance.now() - started;
+      applyClaimed(updater, control, generation, updater.plan(), scalars, denseGrads);
     } catch (error) {
       data.failure.set(new TextEncoder().encode(String((error as Error).stack ?? error)).subarray(0, data.failure.length - 1));
       Atomics.store(control, FAILED, 1);
     }
-    if (Atomics.sub(control, PENDING, 1) === 1) Atomics.notify(control, PENDING);
   }
 }

@@ -69,29 +69,37 @@ for (const [rows, width] of SHAPES) {
     for (const k of [native!, jsKernels]) assert.equal(k.gatherRows(table, width, bad, count, null, new Float32Array(count * width)), 11);
   });
 
-  test(`accumulateRows ${rows}x${width}: native and JavaScript sum duplicate rows alike, per thread part, masked samples skipped`, { skip }, () => {
+  test(`accumulateRows ${rows}x${width}: native and JavaScript sum duplicate rows alike, masked samples skipped, last step's tags ignored, full slots refused`, { skip }, () => {
     const rng = new Random(rows * 7 + width);
     const count = 301;
     const ids = Int32Array.from({ length: count }, () => (rng.next() < 0.5 ? rng.int(Math.min(rows, 3)) : rng.int(rows)));
     const mask = Float32Array.from({ length: count }, () => (rng.next() < 0.2 ? 0 : 1));
     const grad = floats(rng, count * width);
-    for (const bounds of [[0, 5], [0, 1, 4, 5]]) {
-      for (let part = 0; part + 1 < bounds.length; part++) {
-        const [lo, hi] = [bounds[part]!, bounds[part + 1]!];
-        const run = (k: Kernels) => {
-          const slotOf = new Int32Array(rows).fill(-1);
-          const out = new Int32Array(2 * count);
-          const sums = new Float32Array(2 * count * width);
-          // Two lookups into the same sums, as two features sharing a table.
-          // Buckets id mod 5, this part owning [lo, hi): uneven shares, as after rebalancing.
-          let used = k.accumulateRows(ids, mask, count, lo, hi, 5, width, grad, slotOf, out, sums, 0);
-          used = k.accumulateRows(ids, null, count, lo, hi, 5, width, grad, slotOf, out, sums, used);
-          return { used, rows: [...out.subarray(0, used)], sums: bits(sums.subarray(0, used * width)), slotOf: [...slotOf] };
-        };
-        const a = run(native!);
-        assert.deepEqual(a, run(jsKernels), `buckets [${lo}, ${hi}) of 5`);
-        assert.ok(a.rows.every((r) => r % 5 >= lo && r % 5 < hi), 'a row of another part was accumulated');
-      }
+    const run = (k: Kernels) => {
+      const index = new Int32Array(2 * rows);
+      const steps = [1, 2].map((tag) => {
+        const out = new Int32Array(2 * count);
+        const sums = new Float32Array(2 * count * width);
+        // Two lookups into the same sums, as two features sharing a table; the second step (tag
+        // 2) finds the first one's stamps and must start afresh.
+        let used = k.accumulateRows(ids, mask, count, width, grad, index, tag, out, sums, 0);
+        used = k.accumulateRows(ids, null, count, width, grad, index, tag, out, sums, used);
+        return { used, rows: [...out.subarray(0, used)], sums: bits(sums.subarray(0, used * width)) };
+      });
+      return { steps, index: [...index] };
+    };
+    const a = run(native!);
+    assert.deepEqual(a, run(jsKernels));
+    assert.deepEqual(a.steps[1], a.steps[0], 'a new tag starts afresh');
+    const distinct = new Set(ids).size;
+    assert.equal(a.steps[0]!.used, distinct, 'one slot per distinct row');
+    // The sum of a row is every unmasked sample's gradient plus every sample's (second lookup).
+    const r = a.steps[0]!.rows[0]!;
+    const expected = new Float32Array(width);
+    for (const pass of [mask, null]) for (let i = 0; i < count; i++) if (ids[i] === r && (!pass || pass[i] !== 0)) for (let d = 0; d < width; d++) expected[d] += grad[i * width + d]!;
+    assert.deepEqual(a.steps[0]!.sums.slice(0, width), bits(expected));
+    for (const k of [native!, jsKernels]) {
+      assert.throws(() => k.accumulateRows(ids, null, count, width, grad, new Int32Array(2 * rows), 1, new Int32Array(distinct - 1), new Float32Array(count * width), 0), /more rows than slots/);
     }
   });
 }

@@ -9,7 +9,7 @@ import type { Batch } from '../../src/data/batch.js';
 import type { EmbeddingLookup } from '../../src/layers/build-context.js';
 import { frequencyScaledL2, idFrequencies } from '../../src/train/id-frequency.js';
 import { OptimizerConfigSchema } from '../../src/train/optimizers.js';
-import { StepUpdater } from '../../src/train/step-updater.js';
+import { StepGradients, StepUpdater } from '../../src/train/step-updater.js';
 import type { BatchSource } from '../../src/train/predict.js';
 
 // Rows: candidate item and a 2-long history over the same table of 5 items.
@@ -61,10 +61,10 @@ test('a step with mini-batch aware L2 shrinks each touched row by its own l2 / f
     dense: [],
   };
   const before = data.slice();
-  const updater = new StepUpdater(layout);
+  const gradients = new StepGradients(layout, [{ table: 0, capacity: 3, masked: true }]);
   // One lookup touching rows 1 and 4 (row 3 is masked out) with zero loss gradient.
-  updater.accumulate([{ table: 0, ids: Int32Array.of(1, 3, 4), mask: Float32Array.of(1, 0, 1), grad: new Float32Array(3 * dim) }], [3], [], false);
-  updater.apply(1, 1, []);
+  gradients.accumulate([{ table: 0, ids: Int32Array.of(1, 3, 4), mask: Float32Array.of(1, 0, 1), grad: new Float32Array(3 * dim) }], [3], [], false);
+  new StepUpdater(layout, gradients.touched).apply(1, 1, []);
   for (let row = 0; row < 5; row++) {
     const c = row === 1 || row === 4 ? rowL2[row]! : 0;
     for (let k = 0; k < dim; k++) {

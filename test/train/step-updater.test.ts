@@ -1,17 +1,19 @@
 /**
- * StepUpdater and UpdatePool: the optimizer half of a training step (per-row gradient summing of
- * every embedding lookup, then one lazy optimizer step per touched row and per dense slice).
+ * StepGradients, StepUpdater and UpdatePool: the optimizer half of a training step (per-row
+ * gradient summing of every embedding lookup, then one lazy optimizer step per touched row and
+ * per dense weight, in chunks that threads claim).
  *
  * - against a naive float64 reference (Map per table row, textbook Keras-form update rules);
- * - partition invariance: parts 0..2 of 3 applied one after another equal parts = 1 bit for bit;
+ * - chunk invariance: a step cut for 3 threads, its chunks applied in a scrambled order by three
+ *   updaters, equals the one-thread step bit for bit;
  * - UpdatePool with real worker threads equals the single-thread pool bit for bit;
  * - rows no (unmasked, in-count) sample touches keep their values and slots exactly.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createOptimizer, OptimizerConfigSchema, type OptimizerConfig } from '../../src/train/optimizers.js';
-import { StepUpdater, type LookupStage, type UpdateLayout } from '../../src/train/step-updater.js';
-import { UpdatePool, type StageShape } from '../../src/train/update-pool.js';
+import { StepGradients, StepUpdater, type LookupStage, type StageShape, type UpdateLayout } from '../../src/train/step-updater.js';
+import { UpdatePool } from '../../src/train/update-pool.js';
 import { Random } from '../../src/util/random.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -310,18 +312,19 @@ const SCALES = [0.7, 1.3, 0.25, 2];
 
 for (const shape of SHAPES) {
   for (const name of Object.keys(OPTIMIZERS)) {
-    test(`StepUpdater(parts 1) matches a float64 reference: table ${shape.rows}×${shape.dim}, dense ${shape.dense}, ${name}, 3 steps`, () => {
+    test(`StepGradients + StepUpdater (one thread) match a float64 reference: table ${shape.rows}×${shape.dim}, dense ${shape.dense}, ${name}, 3 steps`, () => {
       const rng = new Random(1000 + shape.rows * 7 + shape.dim + name.length);
       const config = optimizerConfig(name);
       const p = plan(shape, rng);
       const layout = makeLayout(p, config, rng, false);
       const ref = refState(layout);
       const dims = layout.tables.map((t) => t.dim);
-      const updater = new StepUpdater(layout, 0, 1);
+      const gradients = new StepGradients(layout, p.stages);
+      const updater = new StepUpdater(layout, gradients.touched);
       for (let step = 1; step <= 3; step++) {
         const data = stepData(p, rng);
         const scale = SCALES[step]!;
-        const norm = updater.accumulate(data.stages, data.counts, data.denseGrads, true);
+        const norm = gradients.accumulate(data.stages, data.counts, data.denseGrads, true);
         updater.apply(step, scale, data.denseGrads);
         const expected = refStep(config, ref, dims, data, step, scale);
         assertRelClose(norm, expected, 1e-5, `squared norm at step ${step}`);
@@ -339,34 +342,35 @@ for (const shape of SHAPES) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// 2. Partition invariance.
+// 2. Chunk invariance.
 // ---------------------------------------------------------------------------------------------
 
 for (const shape of SHAPES) {
-  test(`StepUpdater parts 0..2 of 3, with shares that change every step, together equal parts 1 bit for bit: table ${shape.rows}×${shape.dim}, dense ${shape.dense}`, () => {
+  test(`a step cut into chunks for 3 threads, applied in a scrambled order by 3 updaters, equals the one-thread step bit for bit: table ${shape.rows}×${shape.dim}, dense ${shape.dense}`, () => {
     for (const name of Object.keys(OPTIMIZERS)) {
       const rng = new Random(2000 + shape.rows + name.length);
       const p = plan(shape, rng);
       const whole = makeLayout(p, optimizerConfig(name), rng, false);
       const split = cloneLayout(whole);
-      const one = new StepUpdater(whole, 0, 1);
-      // The pool moves the shares between steps (rebalancing); any shares must give the same bits.
-      const bounds = Float64Array.of(0, 1 / 3, 2 / 3, 1);
-      const shares = [[0, 1 / 3, 2 / 3, 1], [0, 0.13, 0.9, 1], [0, 0.5, 0.5003, 1]];
-      const three = [0, 1, 2].map((k) => new StepUpdater(split, k, 3, bounds));
+      const oneGradients = new StepGradients(whole, p.stages);
+      const one = new StepUpdater(whole, oneGradients.touched);
+      const splitGradients = new StepGradients(split, p.stages);
+      const three = [0, 1, 2].map(() => new StepUpdater(split, splitGradients.touched, 3));
       for (let step = 1; step <= 3; step++) {
-        bounds.set(shares[step - 1]!);
         const data = stepData(p, rng);
         const scale = SCALES[step]!;
-        const norm = one.accumulate(data.stages, data.counts, data.denseGrads, true);
+        const norm = oneGradients.accumulate(data.stages, data.counts, data.denseGrads, true);
         one.apply(step, scale, data.denseGrads);
-        const norms = three.map((u) => u.accumulate(data.stages, data.counts, data.denseGrads, true));
-        for (const u of three) u.apply(step, scale, data.denseGrads);
-        assertRelClose(norms[0]! + norms[1]! + norms[2]!, norm, 1e-9, `${name}: sum of part norms at step ${step}`);
-        // Each part's norm is a share of the whole.
-        assert.ok(norms.every((n) => n >= 0 && n <= norm * (1 + 1e-9)), `${name}: part norms ${norms} within ${norm}`);
+        assert.equal(splitGradients.accumulate(data.stages, data.counts, data.denseGrads, true), norm, `${name}: the same norm at step ${step}`);
+        const chunks = three.map((u) => u.plan());
+        assert.ok(chunks.every((c) => c === chunks[0]), `${name}: every thread cuts the step alike`);
+        // The small shapes fit in one chunk per array; the large one is cut finer.
+        const arrays = whole.tables.length + whole.dense.length;
+        assert.ok(shape.rows > 100 ? chunks[0]! > arrays : chunks[0] === arrays, `${name}: ${chunks[0]} chunks for ${arrays} arrays`);
+        const order = rng.shuffle(Array.from({ length: chunks[0]! }, (_, j) => j));
+        order.forEach((chunk, k) => three[k % 3]!.applyChunk(chunk, step, scale, data.denseGrads));
       }
-      assertSameLayout(split, whole, `${name}, 3 parts vs 1`);
+      assertSameLayout(split, whole, `${name}, scrambled chunks vs one thread`);
     }
   });
 }
@@ -375,7 +379,7 @@ for (const shape of SHAPES) {
 // 3. UpdatePool: real worker threads equal one thread.
 // ---------------------------------------------------------------------------------------------
 
-test('UpdatePool threads 3 (workers) vs threads 1: bit-identical weights and slots over run(both) and the clip path run(accumulate) + run(apply)', async () => {
+test('UpdatePool threads 3 (workers) vs threads 1: bit-identical weights and slots, with and without a clipping norm', async () => {
   const shape = SHAPES[2]!;
   for (const name of ['adam', 'sgdMomentum']) {
     const rng = new Random(3000 + name.length);
@@ -385,35 +389,27 @@ test('UpdatePool threads 3 (workers) vs threads 1: bit-identical weights and slo
     const initial = cloneLayout(single);
     const pools = [new UpdatePool(single, p.stages, 1), new UpdatePool(threaded, p.stages, 3)];
     try {
+      await Promise.all(pools.map((pool) => pool.ready()));
       for (let step = 1; step <= 4; step++) {
         const data = stepData(p, rng);
+        const clip = step % 2 === 0;
         const norms = pools.map((pool) => {
           data.stages.forEach((s, l) => pool.stage(l, s.ids, s.mask, s.grad, data.counts[l]!));
           data.denseGrads.forEach((g, i) => pool.stageDense(i, g));
           let calls = 0;
-          const meanwhile = () => calls++;
-          let norm: number;
-          if (step % 2 === 1) {
-            norm = pool.run('both', step, SCALES[step - 1]!, meanwhile);
-            assert.equal(calls, 1, `${name} step ${step}: meanwhile once in run(both)`);
-          } else {
-            norm = pool.run('accumulate', step, 1, meanwhile);
-            assert.equal(calls, 1, `${name} step ${step}: meanwhile once in run(accumulate)`);
-            const scale = Math.min(1, 3 / Math.sqrt(norm));
-            assert.ok(scale < 1, 'the clip path scales the step');
-            pool.run('apply', step, scale, meanwhile);
-            assert.equal(calls, 2, `${name} step ${step}: meanwhile once in run(apply)`);
-          }
+          const norm = pool.accumulate(clip);
+          pool.apply(step, clip ? Math.min(1, 3 / Math.sqrt(norm)) : SCALES[step - 1]!, () => calls++);
+          assert.equal(calls, 1, `${name} step ${step}: meanwhile once in apply`);
           return norm;
         });
-        if (step % 2 === 1) {
-          // Without clipping no norm is computed.
-          assert.deepEqual(norms, [0, 0], `${name} step ${step}: run(both) reports no norm`);
+        if (clip) {
+          assert.equal(norms[1], norms[0], `${name} step ${step}: squared norm`);
+          assert.ok(Math.sqrt(norms[0]!) > 3, 'the clip path scales the step');
+          const check = new StepGradients(cloneLayout(initial), p.stages).accumulate(data.stages, data.counts, data.denseGrads, true);
+          assert.equal(norms[0], check, `${name} step ${step}: squared norm vs StepGradients`);
         } else {
-          assertRelClose(norms[1]!, norms[0]!, 1e-9, `${name} step ${step}: squared norm`);
-          // The pool's norm is the plain StepUpdater's (the same per-row sums).
-          const check = new StepUpdater(cloneLayout(initial), 0, 1).accumulate(data.stages, data.counts, data.denseGrads, true);
-          assertRelClose(norms[0]!, check, 1e-9, `${name} step ${step}: squared norm vs StepUpdater`);
+          // Without clipping no norm is computed.
+          assert.deepEqual(norms, [0, 0], `${name} step ${step}: accumulate(false) reports no norm`);
         }
         assertSameLayout(threaded, single, `${name} after step ${step}: 3 threads vs 1`);
       }
@@ -438,7 +434,8 @@ test('rows no unmasked in-count sample touches (incl. rows only masked or past-c
         const p = plan(shape, rng);
         const layout = makeLayout(p, optimizerConfig(name), rng, false);
         const initial = cloneLayout(layout);
-        const updaters = Array.from({ length: parts }, (_, k) => new StepUpdater(layout, k, parts));
+        const gradients = new StepGradients(layout, p.stages);
+        const updaters = Array.from({ length: parts }, () => new StepUpdater(layout, gradients.touched, parts));
         const touched = layout.tables.map((t) => new Uint8Array(t.rows));
         const ignored = layout.tables.map((t) => new Uint8Array(t.rows));
         for (let step = 1; step <= 3; step++) {
@@ -449,8 +446,9 @@ test('rows no unmasked in-count sample touches (incl. rows only masked or past-c
               (live ? touched : ignored)[s.table]![s.ids[i]!] = 1;
             }
           });
-          for (const u of updaters) u.accumulate(data.stages, data.counts, data.denseGrads, true);
-          for (const u of updaters) u.apply(step, SCALES[step]!, data.denseGrads);
+          gradients.accumulate(data.stages, data.counts, data.denseGrads, false);
+          const chunks = updaters.map((u) => u.plan())[0]!;
+          for (let chunk = 0; chunk < chunks; chunk++) updaters[chunk % parts]!.applyChunk(chunk, step, SCALES[step]!, data.denseGrads);
         }
         const what = `${shape.rows}×${shape.dim} ${name} parts ${parts}`;
         let kept = 0;
