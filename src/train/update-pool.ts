@@ -28,7 +28,8 @@ const CHUNK_BITS = Math.ceil(Math.log2(MAX_CHUNKS + 2));
 const CHUNK_MASK = (1 << CHUNK_BITS) - 1;
 /** The chunk field of a finished step: above any chunk count, so nothing more is claimed. */
 const CLOSED = CHUNK_MASK;
-const GENERATIONS = 1 << (31 - CHUNK_BITS);
+/** Step numbers the claim word holds; the pool counts steps modulo this. */
+export const GENERATIONS = 1 << (31 - CHUNK_BITS);
 const HELPER_DEADLINE_MS = 120_000;
 /** The main thread spins this long for the helpers' last chunks before it sleeps (a wake-up costs 50-100 µs here). */
 const SPIN_MS = 2;
@@ -46,8 +47,18 @@ export interface HelperData {
   failure: Uint8Array;
 }
 
-/** Claim the next chunk of generation `generation`'s `chunks`; -1 when none is left (or the step is over). */
-function claim(control: Int32Array, generation: number, chunks: number): number {
+/** Open step `generation` (0 <= generation < GENERATIONS) for claims: chunks 0, 1, ... in turn. */
+export function openClaims(control: Int32Array, generation: number): void {
+  Atomics.store(control, CLAIM, generation << CHUNK_BITS);
+}
+
+/** Close step `generation`: nothing more can be claimed from it. */
+export function closeClaims(control: Int32Array, generation: number): void {
+  Atomics.store(control, CLAIM, (generation << CHUNK_BITS) | CLOSED);
+}
+
+/** Claim the next chunk of step `generation`'s `chunks`; -1 when none is left, or the step is closed or not the open one. */
+export function claim(control: Int32Array, generation: number, chunks: number): number {
   for (;;) {
     const word = Atomics.load(control, CLAIM);
     const next = word & CHUNK_MASK;
@@ -94,7 +105,7 @@ export class UpdatePool {
     this.counts = new Float64Array(shapes.length);
     this.denseGrads = layout.dense.map(() => new Float32Array(0));
     this.helperDense = layout.dense.map((d) => sharedFloat32(threads > 1 ? d.data.length : 0));
-    this.control[CLAIM] = CLOSED;
+    closeClaims(this.control, 0);
     for (let part = 1; part < threads; part++) {
       const data: HelperData = { threads, layout, touched: this.gradients.touched, denseGrads: this.helperDense, control: this.control, scalars: this.scalars, failure: this.failure };
       const worker = new Worker(new URL('./update-worker.js', import.meta.url), { workerData: data });
@@ -158,7 +169,7 @@ export class UpdatePool {
     this.scalars[1] = scale;
     this.generation = (this.generation + 1) % GENERATIONS;
     Atomics.store(control, DONE, 0);
-    Atomics.store(control, CLAIM, this.generation << CHUNK_BITS);
+    openClaims(control, this.generation);
     Atomics.notify(control, CLAIM);
     applyClaimed(this.own, control, this.generation, chunks, this.scalars, this.denseGrads);
     meanwhile?.();
@@ -168,7 +179,7 @@ export class UpdatePool {
       // Events (a worker's 'error') cannot arrive while the main thread blocks here, hence a deadline.
       if (Atomics.wait(control, DONE, done, HELPER_DEADLINE_MS) === 'timed-out') throw new Error(`a training helper thread did not finish a step within ${HELPER_DEADLINE_MS / 1000} s`);
     }
-    Atomics.store(control, CLAIM, (this.generation << CHUNK_BITS) | CLOSED);
+    closeClaims(control, this.generation);
     if (Atomics.load(control, FAILED) !== 0) {
       const end = this.failure.indexOf(0);
       throw new Error(`a training helper thread failed: ${new TextDecoder().decode(this.failure.slice(0, end < 0 ? undefined : end))}`);

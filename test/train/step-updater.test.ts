@@ -13,7 +13,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createOptimizer, OptimizerConfigSchema, type OptimizerConfig } from '../../src/train/optimizers.js';
 import { StepGradients, StepUpdater, type LookupStage, type StageShape, type UpdateLayout } from '../../src/train/step-updater.js';
-import { UpdatePool } from '../../src/train/update-pool.js';
+import { claim, closeClaims, GENERATIONS, openClaims, UpdatePool } from '../../src/train/update-pool.js';
 import { Random } from '../../src/util/random.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -419,6 +419,22 @@ test('UpdatePool threads 3 (workers) vs threads 1: bit-identical weights and slo
     } finally {
       await Promise.all(pools.map((pool) => pool.close()));
     }
+  }
+});
+
+test('chunk claims: each chunk of the open step once, nothing from a closed step, nothing for a thread still on an earlier step', () => {
+  const control = new Int32Array(new SharedArrayBuffer(16));
+  closeClaims(control, 0);
+  assert.equal(claim(control, 0, 3), -1, 'nothing before a step opens');
+  for (const generation of [1, 2, GENERATIONS - 1, 0]) {
+    openClaims(control, generation);
+    const earlier = (generation + GENERATIONS - 1) % GENERATIONS;
+    assert.equal(claim(control, earlier, 3), -1, `step ${generation}: a thread on step ${earlier} claims nothing`);
+    assert.deepEqual([0, 1, 2, 3].map(() => claim(control, generation, 3)), [0, 1, 2, -1], `step ${generation}: chunks 0..2 once`);
+    openClaims(control, generation);
+    assert.equal(claim(control, generation, 2), 0);
+    closeClaims(control, generation);
+    assert.equal(claim(control, generation, 2), -1, `step ${generation}: nothing after it closed`);
   }
 });
 
