@@ -1,5 +1,5 @@
 /**
- * Typed arrays over SharedArrayBuffers: the weights, optimizer slots and step staging that the
+ * Typed arrays over SharedArrayBuffers: the weights, optimizer slots and per-step gradients that the
  * trainer's update threads read and write in place. Large ones go on huge pages (see huge-pages.ts).
  */
 import { onHugePages } from './huge-pages.js';
