@@ -56,11 +56,10 @@ const MIN_CHUNK = 4096;
 /** Most chunks a step is cut into: the pool packs a chunk index and a step number into one 32-bit word. */
 export const MAX_CHUNKS = 4094;
 
+/** A lookup a step stages: its table, and the most samples (ids) it has in one step (batch × maxLength). */
 export interface StageShape {
   table: number;
-  /** Most samples (ids) the lookup has in one step: batch × maxLength. */
   capacity: number;
-  masked: boolean;
 }
 
 /** One table's summed row gradients of a step, over SharedArrayBuffers: what the threads apply. */

@@ -233,7 +233,7 @@ export class Trainer {
       const p = params.dense.get(name)!;
       return { data: p.data, slots: this.slotsFor(name, p.data.length), l2: p.l2 ?? this.config.l2 };
     });
-    const shapes = lookups.map((l) => ({ table: names.indexOf(l.table), capacity: this.config.batchSize * (l.maxLength ?? 1), masked: l.maxLength !== undefined }));
+    const shapes = lookups.map((l) => ({ table: names.indexOf(l.table), capacity: this.config.batchSize * (l.maxLength ?? 1) }));
     return new UpdatePool({ optimizer: this.config.optimizer, embeddingL2: this.config.embeddingL2, tables, dense }, shapes, this.threads);
   }
 

@@ -158,12 +158,12 @@ export class UpdatePool {
    * on the main thread after it ran out of chunks, while the helpers finish theirs.
    */
   apply(step: number, scale: number, meanwhile?: () => void): void {
-    const chunks = this.own.plan();
     if (this.workers.length === 0) {
-      for (let chunk = 0; chunk < chunks; chunk++) this.own.applyChunk(chunk, step, scale, this.denseGrads);
+      this.own.apply(step, scale, this.denseGrads);
       meanwhile?.();
       return;
     }
+    const chunks = this.own.plan();
     const { control } = this;
     this.scalars[0] = step;
     this.scalars[1] = scale;

@@ -61,7 +61,7 @@ test('a step with mini-batch aware L2 shrinks each touched row by its own l2 / f
     dense: [],
   };
   const before = data.slice();
-  const gradients = new StepGradients(layout, [{ table: 0, capacity: 3, masked: true }]);
+  const gradients = new StepGradients(layout, [{ table: 0, capacity: 3 }]);
   // One lookup touching rows 1 and 4 (row 3 is masked out) with zero loss gradient.
   gradients.accumulate([{ table: 0, ids: Int32Array.of(1, 3, 4), mask: Float32Array.of(1, 0, 1), grad: new Float32Array(3 * dim) }], [3], [], false);
   new StepUpdater(layout, gradients.touched).apply(1, 1, []);

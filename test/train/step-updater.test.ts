@@ -57,7 +57,8 @@ const GARBAGE = 1000;
  */
 interface Plan {
   shape: Shape;
-  stages: StageShape[];
+  /** Each lookup's shape; `masked` ones are multi-valued, with a padding mask. */
+  stages: (StageShape & { masked: boolean })[];
   /** Per table: the rows [normal, rows) only masked-out or past-count samples point at. */
   normal: number[];
   hot: number[][];
