@@ -214,7 +214,8 @@ static napi_value accumulate_rows(napi_env env, napi_callback_info info) {
     return NULL;
   size_t count = (size_t)count_d, dim = (size_t)dim_d, used = (size_t)used_d, table_rows = index.length / 2;
   int32_t tag = (int32_t)tag_d;
-  size_t slots = dim == 0 || rows.length < sums.length / dim ? rows.length : sums.length / dim;
+  size_t slots = rows.length;
+  if (dim > 0 && sums.length / dim < slots) slots = sums.length / dim;
   if (count > ids.length || count * dim > grad.length || (mask.data && count > mask.length) || used > slots) {
     fail(env, "accumulateRows: arrays shorter than count");
     return NULL;

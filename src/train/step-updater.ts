@@ -4,11 +4,11 @@
  * lookups sharing a table, gets one update per step; StepGradients), into shared memory; then
  * the optimizer step on those rows and on every dense weight is cut into chunks (a run of one
  * table's touched rows, or a slice of one dense weight) that threads claim one at a time
- * (StepUpdater). Summing on one thread reads
- * the step's gradients where ONNX Runtime left them (no copy into shared memory) and reads each
- * id once; claiming chunks keeps every thread busy until the step is done, even when one starts
- * late. Every value's update reads the same numbers in the same order whichever thread does it,
- * so the result depends neither on the thread count nor on who claimed what.
+ * (StepUpdater). Summing on one thread reads the step's gradients where ONNX Runtime left them
+ * (no copy into shared memory) and reads each id once; claiming chunks keeps every thread busy
+ * until the step is done, even when one starts late. Every value's update reads the same numbers
+ * in the same order whichever thread does it, so the result depends neither on the thread count
+ * nor on who claimed what.
  */
 import { kernels } from '../engine/kernels.js';
 import { createOptimizer, WHOLE, type Optimizer, type OptimizerConfig } from './optimizers.js';
