@@ -246,6 +246,10 @@ static napi_value accumulate_rows(napi_env env, napi_callback_info info) {
   return int_value(env, (int64_t)used);
 }
 
+static size_t element_size(napi_typedarray_type type) {
+  return type == napi_float64_array || type == napi_bigint64_array || type == napi_biguint64_array ? 8 : type == napi_float32_array || type == napi_int32_array || type == napi_uint32_array ? 4 : type == napi_int16_array || type == napi_uint16_array ? 2 : 1;
+}
+
 /*
  * adviseHugePages(array): ask Linux to back the 2 MiB-aligned part of a typed array with huge
  * pages (MADV_HUGEPAGE; the machine's transparent huge pages may be set to "madvise"). It acts on
@@ -264,7 +268,7 @@ static napi_value advise_huge_pages(napi_env env, napi_callback_info info) {
   }
   int advised = 0;
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
-  size_t element = type == napi_float64_array || type == napi_bigint64_array || type == napi_biguint64_array ? 8 : type == napi_float32_array || type == napi_int32_array || type == napi_uint32_array ? 4 : type == napi_int16_array || type == napi_uint16_array ? 2 : 1;
+  size_t element = element_size(type);
   const uintptr_t huge = (uintptr_t)2 << 20;
   uintptr_t start = ((uintptr_t)data + huge - 1) & ~(huge - 1), end = ((uintptr_t)data + length * element) & ~(huge - 1);
   if (end > start) advised = madvise((void *)start, end - start, MADV_HUGEPAGE) == 0;
@@ -277,6 +281,29 @@ static napi_value advise_huge_pages(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/*
+ * plainView(array): a typed array of the same type over the same memory as `array`, typically one
+ * over a SharedArrayBuffer, but backed by a plain ArrayBuffer, which ONNX Runtime accepts as an
+ * input or output where it refuses a SharedArrayBuffer. The view does not own the memory: the
+ * caller keeps `array` alive as long as the view (src/util/shared-memory.ts).
+ */
+static napi_value plain_view(napi_env env, napi_callback_info info) {
+  ARGS(1)
+  napi_typedarray_type type;
+  size_t length, offset;
+  void *data;
+  napi_value buffer, view, out;
+  if (napi_get_typedarray_info(env, argv[0], &type, &length, &data, &buffer, &offset) != napi_ok) {
+    fail(env, "plainView: not a typed array");
+    return NULL;
+  }
+  if (napi_create_external_arraybuffer(env, data, length * element_size(type), NULL, NULL, &view) != napi_ok || napi_create_typedarray(env, type, length, view, 0, &out) != napi_ok) {
+    fail(env, "plainView: this Node.js cannot wrap external memory");
+    return NULL;
+  }
+  return out;
+}
+
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   napi_property_descriptor properties[] = {
       {"adamRows", NULL, adam_rows, NULL, NULL, NULL, napi_default, NULL},
@@ -284,6 +311,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       {"gatherRows", NULL, gather_rows, NULL, NULL, NULL, napi_default, NULL},
       {"accumulateRows", NULL, accumulate_rows, NULL, NULL, NULL, napi_default, NULL},
       {"adviseHugePages", NULL, advise_huge_pages, NULL, NULL, NULL, napi_default, NULL},
+      {"plainView", NULL, plain_view, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof(properties) / sizeof(properties[0]), properties);
   return exports;

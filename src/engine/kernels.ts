@@ -92,6 +92,8 @@ export const jsKernels: Kernels = {
 
 interface NativeAddon extends Kernels {
   adviseHugePages(array: Float32Array | Int32Array): boolean;
+  /** A view of the same memory as `array` over a plain ArrayBuffer; the caller keeps `array` alive. */
+  plainView<T extends Float32Array | Int32Array>(array: T): T;
 }
 
 function loadNative(): NativeAddon | undefined {

@@ -18,6 +18,10 @@ const ORT_TYPE = new Map<Function, 'float32' | 'float64' | 'int64'>([
   [BigInt64Array, 'int64'],
 ]);
 
+function tensorOf({ data, shape }: Feed): ort.Tensor {
+  return new ort.Tensor(ORT_TYPE.get(data.constructor)!, data, shape as number[]);
+}
+
 /**
  * The first `n` ids as int64, into `out` (from its start). A plain loop: BigInt64Array.from with a
  * mapping function is about 100x slower (0.4 ms for a 1024-row batch of 6 features).
@@ -67,12 +71,18 @@ export class OnnxSession {
     return this.session.outputNames;
   }
 
-  async run(feeds: Readonly<Record<string, Feed>>, fetches?: readonly string[]): Promise<Record<string, TensorData>> {
+  /** `outputs`: fetches ONNX Runtime writes into the given arrays rather than new ones. */
+  async run(feeds: Readonly<Record<string, Feed>>, fetches?: readonly string[], outputs?: Readonly<Record<string, Feed>>): Promise<Record<string, TensorData>> {
     const tensors: Record<string, ort.Tensor> = {};
-    for (const [name, { data, shape }] of Object.entries(feeds)) {
-      tensors[name] = new ort.Tensor(ORT_TYPE.get(data.constructor)!, data, shape as number[]);
+    for (const [name, feed] of Object.entries(feeds)) tensors[name] = tensorOf(feed);
+    let results;
+    if (outputs) {
+      const into: Record<string, ort.Tensor | null> = {};
+      for (const name of fetches ?? this.outputNames) into[name] = outputs[name] ? tensorOf(outputs[name]) : null;
+      results = await this.session.run(tensors, into);
+    } else {
+      results = fetches ? await this.session.run(tensors, fetches as string[]) : await this.session.run(tensors);
     }
-    const results = fetches ? await this.session.run(tensors, fetches as string[]) : await this.session.run(tensors);
     const out: Record<string, TensorData> = {};
     for (const [name, tensor] of Object.entries(results)) out[name] = tensor.data as TensorData;
     return out;

@@ -10,6 +10,7 @@ import type { BuildContext, EmbeddingLookup } from '../layers/build-context.js';
 import { ArtifactError } from '../errors.js';
 import { kernels } from '../engine/kernels.js';
 import type { Random } from '../util/random.js';
+import { ortView } from '../util/shared-memory.js';
 
 /** The ids a lookup reads, flattened ([size] or [size * maxLength]), and the mask of multi-value ones. */
 export function lookupIds(batch: Batch, lookup: EmbeddingLookup): { ids: Int32Array; mask?: Float32Array } {
@@ -101,9 +102,12 @@ export class BatchFeeder {
       if (input.kind === 'param') {
         const t = this.params.dense.get(input.name) ?? this.params.state.get(input.name);
         if (!t) throw new ArtifactError(`no value for weight '${input.name}'`);
-        // ONNX Runtime takes no SharedArrayBuffer: shared weights are fed through a private copy.
-        const data = t.data.buffer instanceof SharedArrayBuffer ? this.buffer(input.name, t.data.length) : t.data;
-        if (data !== t.data) data.set(t.data);
+        // Without the native addon, a shared weight reaches ONNX Runtime as a private copy.
+        let data = ortView(t.data);
+        if (!data) {
+          data = this.buffer(input.name, t.data.length);
+          data.set(t.data);
+        }
         feeds[input.name] = { data, shape: t.shape };
       }
     }

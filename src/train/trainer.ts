@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { Batch } from '../data/batch.js';
 import type { EmbeddingLookup, StateUpdate } from '../layers/build-context.js';
-import { OnnxSession, defaultThreads } from '../engine/runtime.js';
+import { OnnxSession, defaultThreads, type Feed } from '../engine/runtime.js';
 import { readTensorFile, writeTensorFile, type NamedTensor } from '../engine/tensor-file.js';
 import { ArtifactError, ConfigError, DataError } from '../errors.js';
 import { higherIsBetter, needsGroups } from '../metrics/index.js';
@@ -156,6 +156,12 @@ export class Trainer {
     }
 
     const pool = await this.updatePool(built.ctx.lookups, denseNames, train).ready();
+    // Dense gradients ONNX Runtime writes straight into the pool's shared memory (where it can).
+    const gradOutputs: Record<string, Feed> = {};
+    denseNames.forEach((name, i) => {
+      const data = pool.denseOutputs[i];
+      if (data) gradOutputs[`grad/${name}`] = { data, shape: this.model.params.dense.get(name)!.shape };
+    });
     const stepsPerEpoch = lists ? lists.stepsPerEpoch : Math.ceil(train.rows.length / batchSize);
     const better = (a: number, b: number) => (higherIsBetter(splitTaskMetric(watched!).metric) ? a > b + earlyStopping!.minDelta : a < b - earlyStopping!.minDelta);
 
@@ -174,7 +180,8 @@ export class Trainer {
           stepInEpoch++;
           const feeds = feeder.feeds(batch, rng);
           if (listMask) feeds[LIST_MASK] = { data: listMask.subarray(seen, seen + batch.size), shape: [batch.size, 1] };
-          const out = await session.run(feeds, fetches);
+          const out = await session.run(feeds, fetches, gradOutputs);
+          for (const [name, { data }] of Object.entries(gradOutputs)) out[name] = data;
           const loss = (out.loss as Float32Array)[0]!;
           if (!Number.isFinite(loss)) throw new DataError(`training loss became ${loss} at epoch ${epoch}, step ${stepInEpoch}; lower the learning rate or check the features for extreme values`);
           this.applyUpdates(out as Record<string, Float32Array>, denseNames, built.ctx.lookups, built.ctx.stateUpdates, batch, pool, state.step);

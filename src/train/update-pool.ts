@@ -2,8 +2,9 @@
  * Spreads the optimizer half of each training step over threads: the main thread sums the step's
  * row gradients (StepGradients), then it and `threads - 1` workers claim chunks of the optimizer
  * step (StepUpdater) until none is left. They share the weights, their optimizer slots, the
- * summed rows and a copy of the dense gradients through SharedArrayBuffers, and wake each other
- * with Atomics (no message per step). Results do not depend on the thread count.
+ * summed rows and the dense gradients (written there by ONNX Runtime, or copied) through
+ * SharedArrayBuffers, and wake each other with Atomics (no message per step). Results do not
+ * depend on the thread count.
  *
  * Claiming, rather than fixed shares, is for this machine's virtual CPUs: a sleeping thread
  * sometimes wakes milliseconds late, and a fixed share would hold the step up until it has; here
@@ -11,7 +12,7 @@
  */
 import { once } from 'node:events';
 import { parentPort, Worker } from 'node:worker_threads';
-import { sharedFloat32, sharedInt32 } from '../util/shared-memory.js';
+import { ortView, sharedFloat32, sharedInt32 } from '../util/shared-memory.js';
 import { MAX_CHUNKS, StepGradients, StepUpdater, type LookupStage, type StageShape, type TouchedRows, type UpdateLayout } from './step-updater.js';
 
 /**
@@ -86,8 +87,13 @@ export class UpdatePool {
   private readonly counts: Float64Array;
   /** The step's dense gradients, where they are. */
   private readonly denseGrads: Float32Array[];
-  /** A copy of them for the helpers. */
+  /** Them for the helpers: a copy, or where ONNX Runtime wrote them (denseOutputs). */
   private readonly helperDense: Float32Array[];
+  /**
+   * With helpers and the native addon, ONNX Runtime views of helperDense: the trainer has ONNX
+   * Runtime write the dense gradients there, and stageDense then copies nothing.
+   */
+  readonly denseOutputs: (Float32Array | undefined)[];
   private readonly control = sharedInt32(4);
   private readonly scalars = new Float64Array(new SharedArrayBuffer(2 * 8));
   private readonly failure = new Uint8Array(new SharedArrayBuffer(1024));
@@ -105,6 +111,7 @@ export class UpdatePool {
     this.counts = new Float64Array(shapes.length);
     this.denseGrads = layout.dense.map(() => new Float32Array(0));
     this.helperDense = layout.dense.map((d) => sharedFloat32(threads > 1 ? d.data.length : 0));
+    this.denseOutputs = threads > 1 ? this.helperDense.map((d) => ortView(d)) : [];
     closeClaims(this.control, 0);
     for (let part = 1; part < threads; part++) {
       const data: HelperData = { threads, layout, touched: this.gradients.touched, denseGrads: this.helperDense, control: this.control, scalars: this.scalars, failure: this.failure };
@@ -139,10 +146,10 @@ export class UpdatePool {
     this.counts[l] = count;
   }
 
-  /** Dense weight `i`'s gradient of this step: read in place, and copied for the helpers. */
+  /** Dense weight `i`'s gradient of this step: read in place, and copied for the helpers unless it is in denseOutputs[i]. */
   stageDense(i: number, grad: Float32Array): void {
     this.denseGrads[i] = grad;
-    if (this.workers.length > 0) this.helperDense[i]!.set(grad);
+    if (this.workers.length > 0 && grad.buffer !== this.denseOutputs[i]?.buffer) this.helperDense[i]!.set(grad);
   }
 
   /**

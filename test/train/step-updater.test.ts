@@ -15,6 +15,7 @@ import { createOptimizer, OptimizerConfigSchema, type OptimizerConfig } from '..
 import { StepGradients, StepUpdater, type LookupStage, type StageShape, type UpdateLayout } from '../../src/train/step-updater.js';
 import { claim, closeClaims, GENERATIONS, openClaims, UpdatePool } from '../../src/train/update-pool.js';
 import { Random } from '../../src/util/random.js';
+import { nativeKernels } from '../../src/engine/kernels.js';
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures: a layout of two tables and two dense weights, and per-step lookups over them.
@@ -380,7 +381,7 @@ for (const shape of SHAPES) {
 // 3. UpdatePool: real worker threads equal one thread.
 // ---------------------------------------------------------------------------------------------
 
-test('UpdatePool threads 3 (workers) vs threads 1: bit-identical weights and slots, with and without a clipping norm', async () => {
+test('UpdatePool threads 3 (workers) vs threads 1: bit-identical weights and slots, with and without a clipping norm, dense gradients copied or written into denseOutputs', async () => {
   const shape = SHAPES[2]!;
   for (const name of ['adam', 'sgdMomentum']) {
     const rng = new Random(3000 + name.length);
@@ -396,7 +397,12 @@ test('UpdatePool threads 3 (workers) vs threads 1: bit-identical weights and slo
         const clip = step % 2 === 0;
         const norms = pools.map((pool) => {
           data.stages.forEach((s, l) => pool.stage(l, s.ids, s.mask, s.grad, data.counts[l]!));
-          data.denseGrads.forEach((g, i) => pool.stageDense(i, g));
+          // On odd steps the threaded pool's dense gradients are where ONNX Runtime would have written them: it must not copy them.
+          data.denseGrads.forEach((g, i) => {
+            const into = step % 2 === 1 ? pool.denseOutputs[i] : undefined;
+            into?.set(g);
+            pool.stageDense(i, into ?? g);
+          });
           let calls = 0;
           const norm = pool.accumulate(clip);
           pool.apply(step, clip ? Math.min(1, 3 / Math.sqrt(norm)) : SCALES[step - 1]!, () => calls++);
@@ -414,6 +420,7 @@ test('UpdatePool threads 3 (workers) vs threads 1: bit-identical weights and slo
         }
         assertSameLayout(threaded, single, `${name} after step ${step}: 3 threads vs 1`);
       }
+      assert.equal(pools[1]!.denseOutputs.filter(Boolean).length, nativeKernels ? single.dense.length : 0, 'denseOutputs with the native addon');
       // The steps did move the weights (so equality is not trivially of untouched arrays).
       assert.notDeepEqual(Float32Array.from(single.tables[0]!.data), Float32Array.from(initial.tables[0]!.data));
       assert.notDeepEqual(Float32Array.from(single.dense[0]!.data), Float32Array.from(initial.dense[0]!.data));
