@@ -168,31 +168,37 @@ static napi_value adagrad_rows(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* Rows 0..count-1 of `width` values, `stride` apart (stride >= width), fit in `length` values. */
+static int strided_fit(size_t count, size_t width, size_t stride, size_t length) {
+  return stride >= width && (count == 0 || (count - 1) * stride + width <= length);
+}
+
 /*
- * gatherRows(table, dim, ids, count, mask, out): out row i = table row ids[i], zeros where
- * mask[i] == 0. Returns -1, or the first sample whose id is outside the table (nothing written
- * past it).
+ * gatherRows(table, dim, ids, count, mask, out, stride): out row i (at out[i * stride]) = table
+ * row ids[i], zeros where mask[i] == 0. A stride above dim writes the lookup's columns of a wider
+ * block that several lookups share. Returns -1, or the first sample whose id is outside the table
+ * (nothing written past it).
  */
 static napi_value gather_rows(napi_env env, napi_callback_info info) {
-  ARGS(6)
+  ARGS(7)
   Span table, ids, mask, out;
-  double dim_d, count_d;
+  double dim_d, count_d, stride_d;
   if (!typed(env, argv[0], napi_float32_array, &table, 0) || !number(env, argv[1], &dim_d) || !typed(env, argv[2], napi_int32_array, &ids, 0) ||
-      !number(env, argv[3], &count_d) || !typed(env, argv[4], napi_float32_array, &mask, 1) || !typed(env, argv[5], napi_float32_array, &out, 0))
+      !number(env, argv[3], &count_d) || !typed(env, argv[4], napi_float32_array, &mask, 1) || !typed(env, argv[5], napi_float32_array, &out, 0) || !number(env, argv[6], &stride_d))
     return NULL;
-  size_t dim = (size_t)dim_d, count = (size_t)count_d, rows = dim == 0 ? 0 : table.length / dim;
-  if (count > ids.length || count * dim > out.length || (mask.data && count > mask.length)) { fail(env, "ids, mask or output shorter than count"); return NULL; }
+  size_t dim = (size_t)dim_d, count = (size_t)count_d, stride = (size_t)stride_d, rows = dim == 0 ? 0 : table.length / dim;
+  if (count > ids.length || !strided_fit(count, dim, stride, out.length) || (mask.data && count > mask.length)) { fail(env, "ids, mask or output shorter than count"); return NULL; }
   const int32_t *id = ids.data;
   const float *mk = mask.data, *src = table.data;
   float *dst = out.data;
   for (size_t i = 0; i < count; i++) {
     if (i + AHEAD < count && id[i + AHEAD] >= 0 && (size_t)id[i + AHEAD] < rows) prefetch_row(src + (size_t)id[i + AHEAD] * dim, dim, 0);
     if (mk && mk[i] == 0) {
-      memset(dst + i * dim, 0, dim * sizeof(float));
+      memset(dst + i * stride, 0, dim * sizeof(float));
       continue;
     }
     if (id[i] < 0 || (size_t)id[i] >= rows) return int_value(env, (int64_t)i);
-    memcpy(dst + i * dim, src + (size_t)id[i] * dim, dim * sizeof(float));
+    memcpy(dst + i * stride, src + (size_t)id[i] * dim, dim * sizeof(float));
   }
   return int_value(env, -1);
 }

@@ -12,8 +12,12 @@ export interface Kernels {
   adamRows(p: Float32Array, m: Float32Array, v: Float32Array, rows: Int32Array, count: number, width: number, grad: Float32Array, beta1: number, beta2: number, stepSize: number, decay: number, epsilon: number, l2: number, gradScale: number): void;
   /** Adagrad on rows of p and its accumulator, as adamRows. */
   adagradRows(p: Float32Array, acc: Float32Array, rows: Int32Array, count: number, width: number, grad: Float32Array, learningRate: number, decay: number, epsilon: number, l2: number, gradScale: number): void;
-  /** out row i = table row ids[i] (zeros where mask[i] is 0); -1, or the first sample whose id is outside the table. */
-  gatherRows(table: Float32Array, dim: number, ids: Int32Array, count: number, mask: Float32Array | null, out: Float32Array): number;
+  /**
+   * out row i, at out[i·stride], = table row ids[i] (zeros where mask[i] is 0); -1, or the first
+   * sample whose id is outside the table. A stride above dim fills one lookup's columns of a
+   * block several lookups share.
+   */
+  gatherRows(table: Float32Array, dim: number, ids: Int32Array, count: number, mask: Float32Array | null, out: Float32Array, stride: number): number;
   /**
    * Add sample i's gradient row to the sum of table row ids[i] where mask is not 0. index holds
    * a [tag, slot] pair per table row; a row whose tag is not `tag` is met first and gets slot
@@ -56,17 +60,18 @@ export const jsKernels: Kernels = {
     }
   },
 
-  gatherRows(table, dim, ids, count, mask, out) {
+  gatherRows(table, dim, ids, count, mask, out, stride) {
+    if (stride < dim || (count > 0 && (count - 1) * stride + dim > out.length)) throw new Error('gatherRows: ids, mask or output shorter than count');
     const rows = table.length / dim;
     for (let i = 0; i < count; i++) {
       if (mask && mask[i] === 0) {
-        out.fill(0, i * dim, (i + 1) * dim);
+        out.fill(0, i * stride, i * stride + dim);
         continue;
       }
       const r = ids[i]!;
       if (r < 0 || r >= rows) return i;
       // An element loop, not set(subarray()): no view object per row in the hottest copy.
-      for (let d = 0, src = r * dim, dst = i * dim; d < dim; d++) out[dst + d] = table[src + d]!;
+      for (let d = 0, src = r * dim, dst = i * stride; d < dim; d++) out[dst + d] = table[src + d]!;
     }
     return -1;
   },

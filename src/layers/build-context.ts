@@ -24,6 +24,22 @@ export interface EmbeddingLookup {
   maxLength?: number;
   /** Ids the trainer samples (sampled-negatives.ts) at the real positions of this sequence, instead of reading `feature` from the data. */
   negativesOf?: string;
+  /** A single-id lookup whose rows are columns [offset, offset + dim) of `input`, a [batch, width] block several lookups share (embeddingBlock). */
+  block?: { offset: number; width: number };
+}
+
+/** The training graph's output holding lookup `lookup`'s row gradients, [batch, dim] or [batch, maxLength, dim]. */
+export function gradientOf(lookup: EmbeddingLookup): string {
+  return lookup.block ? `grad/${lookup.input}/${lookup.feature}` : `grad/${lookup.input}`;
+}
+
+/** One single-id feature's embedding, for embeddingBlock: as the arguments of `embedding`. */
+export interface BlockPart {
+  table: string;
+  rows: number;
+  dim: number;
+  feature: string;
+  init: Initializer;
 }
 
 export interface DropoutInput {
@@ -112,6 +128,26 @@ export class BuildContext {
     const input = `rows/${table}/${feature}`;
     if (!this.lookups.some((l) => l.input === input)) this.lookups.push({ input, table, feature, ...(maxLength === undefined ? {} : { maxLength }) });
     return this.graph.input(input, [...idShape, dim]);
+  }
+
+  /**
+   * The rows of several single-id features, to be joined side by side: in export, each
+   * feature's gathered rows, as `embedding` gives them; in training and eval one [batch, Σ dim]
+   * input that the trainer fills a feature's columns at a time, so the forward pass copies no
+   * Concat of them (3-5% of a 2-thread training step of the bench DNN). Backward, each lookup's
+   * gradient is its columns of the block's, as a Concat's would be (gradientOf).
+   */
+  embeddingBlock(parts: readonly BlockPart[]): Sym[] {
+    if (this.mode === 'export' || parts.length < 2) return parts.map((p) => this.embedding(p.table, p.rows, p.dim, p.feature, p.init));
+    const input = this.uniqueName('rows/block');
+    const width = parts.reduce((w, p) => w + p.dim, 0);
+    let offset = 0;
+    for (const p of parts) {
+      this.params.table(p.table, p.rows, p.dim, p.init);
+      this.lookups.push({ input, table: p.table, feature: p.feature, block: { offset, width } });
+      offset += p.dim;
+    }
+    return [this.graph.input(input, [BATCH, width])];
   }
 
   /**

@@ -6,7 +6,7 @@
 import type { Sym } from '../engine/graph.js';
 import { div, max, mul, reduceSum, unsqueeze } from '../engine/ops.js';
 import type { Initializer } from '../engine/parameter-store.js';
-import type { BuildContext } from './build-context.js';
+import type { BlockPart, BuildContext } from './build-context.js';
 import { check, Layer, type LayerConfig } from './layer.js';
 
 export interface EmbeddingConfig extends LayerConfig {
@@ -31,6 +31,11 @@ export class Embedding extends Layer<EmbeddingConfig> {
   /** Rows for a single-id feature: (batch, outputDim). */
   apply(ctx: BuildContext, feature: string): Sym {
     return ctx.embedding(this.scope(ctx), this.config.inputDim, this.config.outputDim, feature, this.initializer());
+  }
+
+  /** What BuildContext.embeddingBlock needs to place this table's rows for `feature` in a block. */
+  part(ctx: BuildContext, feature: string): BlockPart {
+    return { table: this.scope(ctx), rows: this.config.inputDim, dim: this.config.outputDim, feature, init: this.initializer() };
   }
 
   /** Unpooled rows of a padded feature (a behaviour sequence): (batch, maxLength, outputDim). */

@@ -66,16 +66,24 @@ export class FeatureInputs {
 
   /** One (batch, dim) vector per field, from tables `${prefix}/${feature}`. */
   fields(dim: number, { prefix = 'emb', numericAsFields = false } = {}): Sym[] {
-    const table = (feature: string, rows: number) =>
-      new Embedding({ name: `${prefix}/${feature}`, inputDim: rows, outputDim: dim, ...(this.initializer ? { initializer: this.initializer } : {}) });
-    const out = this.spec.categorical.map((f) => table(f.name, f.cardinality).apply(this.ctx, f.name));
-    for (const f of this.spec.multiValue) out.push(table(f.name, f.cardinality).pooled(this.ctx, f.name, f.maxLength, f.pooling));
-    for (const f of this.sequences) out.push(table(f.vocabularyOf, f.cardinality).pooled(this.ctx, f.name, f.maxLength, 'mean'));
+    const out = this.spec.categorical.map((f) => this.table(prefix, f.name, f.cardinality, dim).apply(this.ctx, f.name));
+    out.push(...this.pooledFields(dim, prefix));
     if (numericAsFields && this.numericCount > 0) {
       const dense = this.dense()!;
       const vectors = this.ctx.weight(`${prefix}/numeric`, [this.numericCount, dim], this.initializer ?? { kind: 'uniform', scale: 0.05 });
       this.spec.numeric.forEach((_, i) => out.push(mul(slice(dense, 1, i, i + 1), slice(vectors, 0, i, i + 1))));
     }
+    return out;
+  }
+
+  private table(prefix: string, feature: string, rows: number, dim: number): Embedding {
+    return new Embedding({ name: `${prefix}/${feature}`, inputDim: rows, outputDim: dim, ...(this.initializer ? { initializer: this.initializer } : {}) });
+  }
+
+  /** The (batch, dim) vectors of the multi-value and sequence fields, pooled. */
+  private pooledFields(dim: number, prefix: string): Sym[] {
+    const out = this.spec.multiValue.map((f) => this.table(prefix, f.name, f.cardinality, dim).pooled(this.ctx, f.name, f.maxLength, f.pooling));
+    for (const f of this.sequences) out.push(this.table(prefix, f.vocabularyOf, f.cardinality, dim).pooled(this.ctx, f.name, f.maxLength, 'mean'));
     return out;
   }
 
@@ -144,9 +152,13 @@ export class FeatureInputs {
     );
   }
 
-  /** Field embeddings flattened and concatenated with the numeric columns: a DNN's input. */
+  /**
+   * Field embeddings flattened and concatenated with the numeric columns: a DNN's input. The
+   * single-id fields, which lead, come as one block (BuildContext.embeddingBlock).
+   */
   flat(dim: number, prefix = 'emb'): Sym {
-    const parts = this.fields(dim, { prefix });
+    const singles = this.ctx.embeddingBlock(this.spec.categorical.map((f) => this.table(prefix, f.name, f.cardinality, dim).part(this.ctx, f.name)));
+    const parts = [...singles, ...this.pooledFields(dim, prefix)];
     const dense = this.dense();
     return concat(dense ? [...parts, dense] : parts, 1);
   }

@@ -91,10 +91,12 @@ export class BatchFeeder {
       const { ids, mask } = lookupIds(batch, lookup);
       const dim = table.dim;
       const count = lookup.maxLength === undefined ? n : n * lookup.maxLength;
-      const rows = this.buffer(lookup.input, count * dim);
-      const bad = kernels.gatherRows(table.data, dim, ids, count, mask ?? null, rows);
+      // A block's lookups each fill their columns of one [n, width] input.
+      const width = lookup.block?.width ?? dim;
+      const rows = this.buffer(lookup.input, count * width);
+      const bad = kernels.gatherRows(table.data, dim, ids, count, mask ?? null, rows.subarray(lookup.block?.offset ?? 0), width);
       if (bad >= 0) throw new ArtifactError(`id ${ids[bad]} of feature '${lookup.feature}' is outside table '${lookup.table}' (${table.rows} rows)`);
-      feeds[lookup.input] = { data: rows, shape: lookup.maxLength === undefined ? [n, dim] : [n, lookup.maxLength, dim] };
+      feeds[lookup.input] = { data: rows, shape: lookup.maxLength === undefined ? [n, width] : [n, lookup.maxLength, dim] };
       if (mask) feeds[`${lookup.feature}_mask`] = { data: mask.subarray(0, count), shape: [n, lookup.maxLength!] };
     }
     for (const input of graph.inputs) {

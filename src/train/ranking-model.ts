@@ -12,9 +12,9 @@ import { Graph, Sym, type FloatType } from '../engine/graph.js';
 import { gradients } from '../engine/autodiff.js';
 import { exportOnnx } from '../engine/onnx-export.js';
 import type { Quantization } from '../engine/int8-quantization.js';
-import { add, reduceMean, sigmoid, sigmoidCrossEntropy, square, sub } from '../engine/ops.js';
+import { add, reduceMean, sigmoid, sigmoidCrossEntropy, slice, square, sub } from '../engine/ops.js';
 import { ParameterStore } from '../engine/parameter-store.js';
-import { BATCH, BuildContext, type BuildMode } from '../layers/build-context.js';
+import { BATCH, BuildContext, gradientOf, type BuildMode } from '../layers/build-context.js';
 import { FeatureInputs } from '../models/feature-inputs.js';
 import { modelDefinition } from '../models/registry.js';
 import { ConfigError } from '../errors.js';
@@ -175,10 +175,17 @@ export class RankingModel {
     const built = this.build('train', 'float32', listwise, taskWeights);
     const { graph, ctx, loss, prediction } = built;
     const params = graph.inputs.filter((i) => i.kind === 'param' && this.params.dense.has(i.name));
-    const rows = ctx.lookups.map((l) => graph.findInput(l.input)!);
+    // Lookups of one block share its input.
+    const rows = [...new Set(ctx.lookups.map((l) => l.input))].map((name) => graph.findInput(name)!);
     const grads = gradients(loss!, [...params, ...rows].map((i) => i.sym));
     const outputs: Record<string, Sym> = { loss: loss!, prediction };
-    [...params, ...rows].forEach((input, i) => (outputs[`grad/${input.name}`] = grads[i]!));
+    params.forEach((input, i) => (outputs[`grad/${input.name}`] = grads[i]!));
+    // A block's gradient is cut into its lookups' columns: the row sums read each lookup's rows packed.
+    for (const lookup of ctx.lookups) {
+      const grad = grads[params.length + rows.findIndex((r) => r.name === lookup.input)]!;
+      const { block } = lookup;
+      outputs[gradientOf(lookup)] = block ? slice(grad, 1, block.offset, block.offset + this.params.tables.get(lookup.table)!.dim) : grad;
+    }
     for (const update of ctx.stateUpdates) outputs[update.output] = update.value;
     return { bytes: exportOnnx(graph, { outputs, graphName: `${this.model.type}-train` }), built };
   }

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { Batch } from '../data/batch.js';
-import type { EmbeddingLookup, StateUpdate } from '../layers/build-context.js';
+import { gradientOf, type EmbeddingLookup, type StateUpdate } from '../layers/build-context.js';
 import { OnnxSession, defaultThreads, type Feed } from '../engine/runtime.js';
 import { readTensorFile, writeTensorFile, type NamedTensor } from '../engine/tensor-file.js';
 import { ArtifactError, ConfigError, DataError } from '../errors.js';
@@ -143,7 +143,7 @@ export class Trainer {
     const featureDropout = new FeatureDropout(this.config.featureDropout ?? {}, this.model.spec, this.config.seed);
     const predictor = validation ? await Predictor.create(this.model, this.threads) : undefined;
     const denseNames = built.graph.inputs.filter((i) => i.kind === 'param' && this.model.params.dense.has(i.name)).map((i) => i.name);
-    const fetches = ['loss', ...denseNames.map((n) => `grad/${n}`), ...built.ctx.lookups.map((l) => `grad/${l.input}`), ...built.ctx.stateUpdates.map((u) => u.output)];
+    const fetches = ['loss', ...denseNames.map((n) => `grad/${n}`), ...built.ctx.lookups.map(gradientOf), ...built.ctx.stateUpdates.map((u) => u.output)];
 
     const rng = new Random(this.config.seed);
     let state: CheckpointState = { epoch: 0, step: 0, rng: rng.getState(), history: [], bestEpoch: 0, bestValue: null, waited: 0 };
@@ -255,7 +255,7 @@ export class Trainer {
   ): void {
     lookups.forEach((lookup, l) => {
       const { ids, mask } = lookupIds(batch, lookup);
-      pool.stage(l, ids, mask, out[`grad/${lookup.input}`]!, lookup.maxLength === undefined ? batch.size : batch.size * lookup.maxLength);
+      pool.stage(l, ids, mask, out[gradientOf(lookup)]!, lookup.maxLength === undefined ? batch.size : batch.size * lookup.maxLength);
     });
     denseNames.forEach((name, i) => pool.stageDense(i, out[`grad/${name}`]!));
     // Batch-norm running statistics move on the main thread while the helpers update weights.

@@ -50,23 +50,30 @@ for (const [rows, width] of SHAPES) {
     }
   });
 
-  test(`gatherRows ${rows}x${width}: native and JavaScript copy the same rows, zero masked ones, stop at a bad id`, { skip }, () => {
+  test(`gatherRows ${rows}x${width}: native and JavaScript copy the same rows, packed or into a wider block, zero masked ones, stop at a bad id`, { skip }, () => {
     const rng = new Random(rows + width);
     const table = floats(rng, rows * width);
     const count = 37;
     const ids = Int32Array.from({ length: count }, () => rng.int(rows));
     const mask = Float32Array.from({ length: count }, (_, i) => (i % 5 === 3 ? 0 : 1));
-    for (const m of [null, mask]) {
-      const a = new Float32Array(count * width).fill(9);
-      const b = new Float32Array(count * width).fill(9);
-      assert.equal(native!.gatherRows(table, width, ids, count, m, a), -1);
-      assert.equal(jsKernels.gatherRows(table, width, ids, count, m, b), -1);
-      assert.deepEqual(bits(a), bits(b));
-      assert.deepEqual([...a.subarray(0, width)], [...table.subarray(ids[0]! * width, (ids[0]! + 1) * width)]);
+    for (const stride of [width, width + 3]) {
+      for (const m of [null, mask]) {
+        const a = new Float32Array(count * stride).fill(9);
+        const b = new Float32Array(count * stride).fill(9);
+        assert.equal(native!.gatherRows(table, width, ids, count, m, a, stride), -1);
+        assert.equal(jsKernels.gatherRows(table, width, ids, count, m, b, stride), -1);
+        assert.deepEqual(bits(a), bits(b));
+        for (const i of [0, count - 1]) {
+          const expected = m && m[i] === 0 ? new Array<number>(width).fill(0) : [...table.subarray(ids[i]! * width, (ids[i]! + 1) * width)];
+          assert.deepEqual([...a.subarray(i * stride, i * stride + width)], expected, `row ${i}, stride ${stride}`);
+        }
+        assert.ok(a.subarray(width, stride).every((v) => v === 9), 'the block columns of other lookups are left alone');
+      }
+      for (const k of [native!, jsKernels]) assert.throws(() => k.gatherRows(table, width, ids, count, null, new Float32Array((count - 1) * stride + width - 1), stride), /shorter than count/);
     }
     const bad = ids.slice();
     bad[11] = rows;
-    for (const k of [native!, jsKernels]) assert.equal(k.gatherRows(table, width, bad, count, null, new Float32Array(count * width)), 11);
+    for (const k of [native!, jsKernels]) assert.equal(k.gatherRows(table, width, bad, count, null, new Float32Array(count * width), width), 11);
   });
 
   test(`accumulateRows ${rows}x${width}: native and JavaScript sum duplicate rows alike, masked samples skipped, last step's tags ignored, full slots refused`, { skip }, () => {
@@ -110,7 +117,7 @@ test('native kernels reject rows outside the parameter and wrong array types ins
   assert.throws(() => native!.adamRows(p, slots[0]!, slots[1]!, Int32Array.of(3), 1, 4, new Float32Array(4), 0.9, 0.999, 1e-3, 1, 1e-7, 0, 1), /row outside/);
   assert.throws(() => native!.adagradRows(p, slots[0]!, Int32Array.of(-1), 1, 4, new Float32Array(4), 0.1, 1, 1e-7, 0, 1), /row outside/);
   assert.throws(() => native!.adamRows(p, slots[0]!, slots[1]!, Int32Array.of(0), 1, 4, new Float32Array(3), 0.9, 0.999, 1e-3, 1, 1e-7, 0, 1), /gradient shorter/);
-  assert.throws(() => native!.gatherRows(p, 4, Float32Array.of(0) as unknown as Int32Array, 1, null, new Float32Array(4)), /Int32Array/);
+  assert.throws(() => native!.gatherRows(p, 4, Float32Array.of(0) as unknown as Int32Array, 1, null, new Float32Array(4), 4), /Int32Array/);
   assert.deepEqual([...p], new Array(12).fill(0));
 });
 
