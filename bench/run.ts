@@ -6,7 +6,8 @@
  * deeprank/PyTorch ratios (per run, then spread).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -48,6 +49,25 @@ const MODELS: BenchModel[] = [
   { name: 'dcnv2', tables: 6, rows: 10_000, dim: 32, batch: 1024, optimizer: 'adam', type: 'dcn-v2', config: { embeddingDim: 32, hiddenUnits: [256, 256], crossLayers: 2 }, deeprankSteps: 200 },
   { name: 'embedding-heavy', tables: 8, rows: 1_000_000, dim: 32, batch: 4096, optimizer: 'adagrad', type: 'dnn', config: { embeddingDim: 32, hiddenUnits: [256, 256] }, maxSteps: 10, deeprankSteps: 40 },
 ];
+
+/**
+ * The CPU the figures were measured on: the ratios move with it (one core's fp32 GEMM of the
+ * bench's shapes: ONNX Runtime about as fast as OpenBLAS on an AVX-512 Xeon here, 137 GFLOP/s;
+ * on a Zen 4 EPYC 91-97 against OpenBLAS's 103).
+ */
+function machine(): Record<string, unknown> {
+  const info = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8').split('\n\n')[0]! : '';
+  const field = (name: string) => new RegExp(`^${name}\\s*:\\s*(.*)$`, 'm').exec(info)?.[1];
+  const flags = new Set(field('flags')?.split(' ') ?? []);
+  return {
+    cpu: os.cpus()[0]?.model,
+    vendor: field('vendor_id'),
+    family: field('cpu family'),
+    cpuModel: field('model'),
+    cores: os.availableParallelism(),
+    vector: ['avx2', 'fma', 'avx512f', 'avx512_vnni', 'avx512_bf16', 'amx_bf16', 'amx_int8'].filter((f) => flags.has(f)),
+  };
+}
 
 /** Requests of 500 candidates scored one at a time through DCN-v2, for p50/p99 latency. */
 const LATENCY = { model: 'dcnv2', rows: 500, requests: 1000 };
@@ -284,4 +304,5 @@ for (const e of summary) {
   const latency = d.latency_p99_ms ? ` p50/p99 ${fmt(d.latency_p50_ms, 2)}/${fmt(d.latency_p99_ms, 2)} ms (int8 ${fmt(d.latency_int8_p50_ms, 2)}/${fmt(d.latency_int8_p99_ms, 2)})` : '';
   console.error(`${e.model} ${e.threads}t  deeprank train ${fmt(d.train_samples_per_s)} infer ${fmt(d.infer_samples_per_s)} int8 ${fmt(d.infer_int8_samples_per_s)}${latency}  |  ${refs}`);
 }
-await writeJsonAtomic(values.out!, { createdAt: new Date().toISOString(), blas: BLAS_VARIANTS, runs, summary });
+console.error(`measured on ${JSON.stringify(machine())}`);
+await writeJsonAtomic(values.out!, { createdAt: new Date().toISOString(), machine: machine(), blas: BLAS_VARIANTS, runs, summary });
