@@ -71,7 +71,10 @@ export class OnnxSession {
     return this.session.outputNames;
   }
 
-  /** `outputs`: fetches ONNX Runtime writes into the given arrays rather than new ones. */
+  /**
+   * `outputs`: fetches ONNX Runtime writes into the given arrays (which may be views of shared
+   * memory) rather than into its own; onnxruntime-node still returns a copy of each.
+   */
   async run(feeds: Readonly<Record<string, Feed>>, fetches?: readonly string[], outputs?: Readonly<Record<string, Feed>>): Promise<Record<string, TensorData>> {
     const tensors: Record<string, ort.Tensor> = {};
     for (const [name, feed] of Object.entries(feeds)) tensors[name] = tensorOf(feed);

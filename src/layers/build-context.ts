@@ -134,7 +134,7 @@ export class BuildContext {
    * The rows of several single-id features, to be joined side by side: in export, each
    * feature's gathered rows, as `embedding` gives them; in training and eval one [batch, Σ dim]
    * input that the trainer fills a feature's columns at a time, so the forward pass copies no
-   * Concat of them (3-5% of a 2-thread training step of the bench DNN). Backward, each lookup's
+   * Concat of them (a few percent of a two-thread step of the bench DNN). Backward, each lookup's
    * gradient is its columns of the block's, as a Concat's would be (gradientOf).
    */
   embeddingBlock(parts: readonly BlockPart[]): Sym[] {
