@@ -16,6 +16,8 @@ export function sharedInt32(size: number): Int32Array {
 const plainViews = new WeakMap<object, Float32Array | Int32Array>();
 /** Each plain view's array: a view keeps the memory it reads alive. */
 const owners = new WeakMap<object, object>();
+/** Set once the runtime refused a view: every later call copies without asking again. */
+let refused = !nativeKernels;
 
 /**
  * `array` in a form ONNX Runtime takes as an input or a pre-allocated output: the array itself,
@@ -27,12 +29,13 @@ export function ortView<T extends Float32Array | Int32Array>(array: T): T | unde
   if (!(array.buffer instanceof SharedArrayBuffer)) return array;
   let view = plainViews.get(array);
   if (!view) {
+    if (refused) return undefined;
     try {
-      view = nativeKernels?.plainView(array);
+      view = nativeKernels!.plainView(array);
     } catch {
-      // The caller copies instead.
+      refused = true;
+      return undefined;
     }
-    if (!view) return undefined;
     plainViews.set(array, view);
     owners.set(view, array);
   }
