@@ -304,5 +304,6 @@ for (const e of summary) {
   const latency = d.latency_p99_ms ? ` p50/p99 ${fmt(d.latency_p50_ms, 2)}/${fmt(d.latency_p99_ms, 2)} ms (int8 ${fmt(d.latency_int8_p50_ms, 2)}/${fmt(d.latency_int8_p99_ms, 2)})` : '';
   console.error(`${e.model} ${e.threads}t  deeprank train ${fmt(d.train_samples_per_s)} infer ${fmt(d.infer_samples_per_s)} int8 ${fmt(d.infer_int8_samples_per_s)}${latency}  |  ${refs}`);
 }
-console.error(`measured on ${JSON.stringify(machine())}`);
-await writeJsonAtomic(values.out!, { createdAt: new Date().toISOString(), machine: machine(), blas: BLAS_VARIANTS, runs, summary });
+const measuredOn = machine();
+console.error(`measured on ${JSON.stringify(measuredOn)}`);
+await writeJsonAtomic(values.out!, { createdAt: new Date().toISOString(), machine: measuredOn, blas: BLAS_VARIANTS, runs, summary });
