@@ -21,6 +21,7 @@ import type { Quantization } from '../src/engine/int8-quantization.js';
 import { OnnxSession } from '../src/engine/runtime.js';
 import { Random } from '../src/util/random.js';
 import { writeJsonAtomic } from '../src/util/atomic-write.js';
+import { evaluateTargets, type SummaryEntry } from './targets.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '..', '..');
@@ -306,4 +307,9 @@ for (const e of summary) {
 }
 const measuredOn = machine();
 console.error(`measured on ${JSON.stringify(measuredOn)}`);
-await writeJsonAtomic(values.out!, { createdAt: new Date().toISOString(), machine: measuredOn, blas: BLAS_VARIANTS, runs, summary });
+const { reference, targets } = evaluateTargets(summary as unknown as SummaryEntry[]);
+for (const t of targets) {
+  console.error(`target ${t.item} ${t.met ? 'met' : 'NOT met'}: ${t.model} ${t.threads}t ${t.what} ${fmt(t.value, 2)}, ${t.bound} ${t.threshold}`);
+}
+console.error(`${targets.filter((t) => t.met).length} of ${targets.length} targets met on this machine`);
+await writeJsonAtomic(values.out!, { createdAt: new Date().toISOString(), machine: measuredOn, blas: BLAS_VARIANTS, runs, summary, targets: { reference, items: targets } });

@@ -1,0 +1,65 @@
+/**
+ * The engine-speed issue's targets, read off a bench summary: each figure's median, min and max
+ * over the runs, the bound it must meet, and whether its median does. The figures move with the
+ * CPU (see `machine` in the bench JSON), so the verdict belongs to the machine that measured it.
+ */
+
+export interface Spread {
+  min: number;
+  median: number;
+  max: number;
+}
+
+/** One model at one thread count, as the bench summarises it. */
+export interface SummaryEntry {
+  model: string;
+  threads: number;
+  deeprank: Record<string, Spread | number | null | undefined>;
+  pytorch: Record<string, Record<string, Spread | null | undefined>>;
+}
+
+export interface Target {
+  /** The issue's numbered item. */
+  item: number;
+  what: string;
+  model: string;
+  threads: number;
+  value: Spread;
+  /** `at least` bounds a figure from below, `at most` from above. */
+  bound: 'at least' | 'at most';
+  threshold: number;
+  met: boolean;
+}
+
+/** The strongest PyTorch the bench ran: optimised BLAS when the machine has it. */
+const REFERENCES = ['openblas', 'reference-blas'];
+
+const TRAIN_RATIO: Record<string, number> = { mlp: 2, dcnv2: 2, 'embedding-heavy': 3 };
+const ITEM: Record<string, number> = { mlp: 1, dcnv2: 2, 'embedding-heavy': 3 };
+
+export function evaluateTargets(summary: readonly SummaryEntry[]): { reference: string | undefined; targets: Target[] } {
+  const reference = REFERENCES.find((r) => summary.some((e) => e.pytorch[r]?.train_ratio));
+  const targets: Target[] = [];
+  const add = (item: number, what: string, e: SummaryEntry, value: Spread | number | null | undefined, bound: Target['bound'], threshold: number) => {
+    if (value === undefined || value === null) return;
+    const spread = typeof value === 'number' ? { min: value, median: value, max: value } : value;
+    const met = bound === 'at least' ? spread.median >= threshold : spread.median <= threshold;
+    targets.push({ item, what, model: e.model, threads: e.threads, value: spread, bound, threshold, met });
+  };
+  const firstThreads = new Map<string, number>();
+  for (const e of summary) if (!firstThreads.has(e.model)) firstThreads.set(e.model, e.threads);
+  for (const e of summary) {
+    const ref = reference ? e.pytorch[reference] : undefined;
+    const item = ITEM[e.model];
+    if (item !== undefined && ref) add(item, `training samples/s over PyTorch (${reference})`, e, ref.train_ratio, 'at least', TRAIN_RATIO[e.model]!);
+    if (e.model === 'mlp' && ref) {
+      add(1, `scoring samples/s over PyTorch (${reference}), float32`, e, ref.infer_ratio, 'at least', 4);
+      // The int8 bundle is what a service would deploy for speed; PyTorch stays float here.
+      add(1, `scoring samples/s over PyTorch (${reference}), int8 bundle against its float model`, e, ref.infer_int8_over_float_ratio, 'at least', 4);
+    }
+    if (e.model === 'embedding-heavy') add(3, 'peak RSS over parameter + optimizer bytes', e, e.deeprank.rss_over_state, 'at most', 1.5);
+    if (e.threads === 2 && firstThreads.get(e.model) === 1) add(4, 'training with 2 threads over 1', e, e.deeprank.train_speedup_over_first_threads, 'at least', 1.6);
+    if (e.deeprank.latency_p99_ms !== undefined) add(5, 'p99 ms of one 500-candidate request', e, e.deeprank.latency_p99_ms, 'at most', 5);
+  }
+  return { reference, targets };
+}
