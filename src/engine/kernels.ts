@@ -5,7 +5,7 @@
  * plain JavaScript, which is the reference and the fallback wherever the addon is missing
  * (browsers, machines without a compiler). DEEPRANK_KERNELS=js forces JavaScript.
  */
-import { createRequire } from 'node:module';
+import { loadAddon } from './native-addon.js';
 
 export interface Kernels {
   /** Adam on rows rows[s] (s < count) of p, m, v viewed as [*, width]; gradient row s at grad[s·width]. */
@@ -101,17 +101,8 @@ interface NativeAddon extends Kernels {
   plainView<T extends Float32Array | Int32Array>(array: T): T;
 }
 
-function loadNative(): NativeAddon | undefined {
-  try {
-    // dist/src/engine -> the package root's build/ (node-gyp's output).
-    return createRequire(import.meta.url)('../../../build/Release/deeprank_kernels.node') as NativeAddon;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The addon, when it was built and loads here. */
-export const nativeKernels: NativeAddon | undefined = loadNative();
+export const nativeKernels: NativeAddon | undefined = loadAddon<NativeAddon>('deeprank_kernels');
 
 export const kernelsName: 'native' | 'js' = process.env.DEEPRANK_KERNELS !== 'js' && nativeKernels ? 'native' : 'js';
 

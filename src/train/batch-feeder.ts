@@ -11,6 +11,7 @@ import { ArtifactError } from '../errors.js';
 import { kernels } from '../engine/kernels.js';
 import type { Random } from '../util/random.js';
 import { ortView } from '../util/shared-memory.js';
+import { GrowingBuffers } from '../util/growing-buffers.js';
 
 /** The ids a lookup reads, flattened ([size] or [size * maxLength]), and the mask of multi-value ones. */
 export function lookupIds(batch: Batch, lookup: EmbeddingLookup): { ids: Int32Array; mask?: Float32Array } {
@@ -28,8 +29,8 @@ export function lookupIds(batch: Batch, lookup: EmbeddingLookup): { ids: Int32Ar
 export const MISSING_LABEL_PLACEHOLDER = 0;
 
 export class BatchFeeder {
-  private readonly buffers = new Map<string, Float32Array>();
-  private readonly idBuffers = new Map<string, BigInt64Array>();
+  private readonly buffers = new GrowingBuffers((size) => new Float32Array(size));
+  private readonly idBuffers = new GrowingBuffers((size) => new BigInt64Array(size));
 
   constructor(
     private readonly ctx: BuildContext,
@@ -38,15 +39,6 @@ export class BatchFeeder {
     private readonly labelTask: string | undefined,
   ) {}
 
-  private buffer(name: string, size: number): Float32Array {
-    let b = this.buffers.get(name);
-    if (!b || b.length < size) {
-      b = new Float32Array(size);
-      this.buffers.set(name, b);
-    }
-    return b.length === size ? b : b.subarray(0, size);
-  }
-
   /** A categorical feature's ids, [n], or a padded feature's, [n, maxLength], as int64, for graphs that index with them (ctx.ids, ctx.paddedIds). */
   private idsOf(batch: Batch, feature: string): Feed {
     const padded = batch.multiValue.get(feature);
@@ -54,12 +46,7 @@ export class BatchFeeder {
     if (!ids) throw new ArtifactError(`the model reads the ids of feature '${feature}', which the data does not provide`);
     const shape = padded ? [batch.size, padded.maxLength] : [batch.size];
     const count = shape[0]! * (shape[1] ?? 1);
-    let buffer = this.idBuffers.get(feature);
-    if (!buffer || buffer.length < count) {
-      buffer = new BigInt64Array(count);
-      this.idBuffers.set(feature, buffer);
-    }
-    return { data: int64Of(ids, count, buffer).subarray(0, count), shape };
+    return { data: int64Of(ids, count, this.idBuffers.get(feature, count)), shape };
   }
 
   /**
@@ -70,8 +57,8 @@ export class BatchFeeder {
     const n = batch.size;
     const labels = batch.labels.get(task);
     if (!labels) throw new ArtifactError(`the batch has no labels for task '${task}'`);
-    const values = this.buffer(`label/${task}`, n);
-    const mask = this.buffer(`label_mask/${task}`, n);
+    const values = this.buffers.get(`label/${task}`, n);
+    const mask = this.buffers.get(`label_mask/${task}`, n);
     for (let i = 0; i < n; i++) {
       const present = !Number.isNaN(labels[i]!);
       values[i] = present ? labels[i]! : MISSING_LABEL_PLACEHOLDER;
@@ -93,7 +80,7 @@ export class BatchFeeder {
       const count = lookup.maxLength === undefined ? n : n * lookup.maxLength;
       // A block's lookups each fill their columns of one [n, width] input.
       const width = lookup.block?.width ?? dim;
-      const rows = this.buffer(lookup.input, count * width);
+      const rows = this.buffers.get(lookup.input, count * width);
       const bad = kernels.gatherRows(table.data, dim, ids, count, mask ?? null, rows.subarray(lookup.block?.offset ?? 0), width);
       if (bad >= 0) throw new ArtifactError(`id ${ids[bad]} of feature '${lookup.feature}' is outside table '${lookup.table}' (${table.rows} rows)`);
       feeds[lookup.input] = { data: rows, shape: lookup.maxLength === undefined ? [n, width] : [n, lookup.maxLength, dim] };
@@ -107,7 +94,7 @@ export class BatchFeeder {
         // Without the native addon, a shared weight reaches ONNX Runtime as a private copy.
         let data = ortView(t.data);
         if (!data) {
-          data = this.buffer(input.name, t.data.length);
+          data = this.buffers.get(input.name, t.data.length);
           data.set(t.data);
         }
         feeds[input.name] = { data, shape: t.shape };
@@ -121,7 +108,7 @@ export class BatchFeeder {
     if (this.labelTask !== undefined) for (const input of graph.inputs) if (input.name.startsWith('label/')) this.maskedLabels(batch, input.name.slice(6), feeds);
     for (const dropout of this.ctx.dropouts) {
       const size = dropout.shape.reduce((a, b) => a * b, n);
-      const mask = this.buffer(dropout.input, size);
+      const mask = this.buffers.get(dropout.input, size);
       const keep = 1 - dropout.rate;
       const scale = 1 / keep;
       for (let i = 0; i < size; i++) mask[i] = rng!.next() < keep ? scale : 0;

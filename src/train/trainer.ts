@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { Batch } from '../data/batch.js';
 import { gradientOf, type EmbeddingLookup, type StateUpdate } from '../layers/build-context.js';
-import { OnnxSession, defaultThreads, type Feed } from '../engine/runtime.js';
+import { OnnxSession, defaultThreads } from '../engine/runtime.js';
+import { NativeSession } from '../engine/native-session.js';
 import { readTensorFile, writeTensorFile, type NamedTensor } from '../engine/tensor-file.js';
 import { ArtifactError, ConfigError, DataError } from '../errors.js';
 import { higherIsBetter, needsGroups } from '../metrics/index.js';
@@ -24,6 +25,7 @@ import type { TrainConfig } from './train-config.js';
 import { groupRows, LIST_MASK, ListBatcher } from './listwise.js';
 import { defaultMetrics, splitTaskMetric, taskMetricNames, watchedTaskMetric } from './task-metrics.js';
 import { FeatureDropout } from './feature-dropout.js';
+import { StepOutputs, type OutputSpec } from './step-outputs.js';
 
 export interface StepInfo {
   epoch: number;
@@ -138,12 +140,14 @@ export class Trainer {
       throw new ConfigError('listwise training pads lists with ignored rows, which batch normalization would count in its batch statistics; set the model\'s batchNorm: false', { field: 'train.listwise' });
     }
     const lists = listwise ? new ListBatcher(groupRows(train.source, train.rows, listwise.groupBy), listwise.listSize, batchSize) : undefined;
-    const session = await OnnxSession.create(bytes, { threads: this.threads, spin: 'within-run' });
+    const sessionOptions = { threads: this.threads, spin: 'within-run' } as const;
+    const native = NativeSession.create(bytes, sessionOptions);
+    const session = native ?? (await OnnxSession.create(bytes, sessionOptions));
     const feeder = new BatchFeeder(built.ctx, this.model.params, this.model.spec.numeric.length, this.model.head.task);
     const featureDropout = new FeatureDropout(this.config.featureDropout ?? {}, this.model.spec, this.config.seed);
     const predictor = validation ? await Predictor.create(this.model, this.threads) : undefined;
     const denseNames = built.graph.inputs.filter((i) => i.kind === 'param' && this.model.params.dense.has(i.name)).map((i) => i.name);
-    const fetches = ['loss', ...denseNames.map((n) => `grad/${n}`), ...built.ctx.lookups.map(gradientOf), ...built.ctx.stateUpdates.map((u) => u.output)];
+    const fetches = [...new Set(['loss', ...denseNames.map((n) => `grad/${n}`), ...built.ctx.lookups.map(gradientOf), ...built.ctx.stateUpdates.map((u) => u.output)])];
 
     const rng = new Random(this.config.seed);
     let state: CheckpointState = { epoch: 0, step: 0, rng: rng.getState(), history: [], bestEpoch: 0, bestValue: null, waited: 0 };
@@ -156,12 +160,7 @@ export class Trainer {
     }
 
     const pool = await this.updatePool(built.ctx.lookups, denseNames, train).ready();
-    // Dense gradients ONNX Runtime writes straight into the pool's shared memory (where it can).
-    const gradOutputs: Record<string, Feed> = {};
-    denseNames.forEach((name, i) => {
-      const data = pool.denseOutputs[i];
-      if (data) gradOutputs[`grad/${name}`] = { data, shape: this.model.params.dense.get(name)!.shape };
-    });
+    const outputs = this.stepOutputs(built.ctx.lookups, denseNames, built.ctx.stateUpdates, pool, native !== undefined);
     const stepsPerEpoch = lists ? lists.stepsPerEpoch : Math.ceil(train.rows.length / batchSize);
     const better = (a: number, b: number) => (higherIsBetter(splitTaskMetric(watched!).metric) ? a > b + earlyStopping!.minDelta : a < b - earlyStopping!.minDelta);
 
@@ -180,8 +179,9 @@ export class Trainer {
           stepInEpoch++;
           const feeds = feeder.feeds(batch, rng);
           if (listMask) feeds[LIST_MASK] = { data: listMask.subarray(seen, seen + batch.size), shape: [batch.size, 1] };
-          const out = await session.run(feeds, fetches, gradOutputs);
-          for (const [name, { data }] of Object.entries(gradOutputs)) out[name] = data;
+          const into = outputs.forBatch(batch.size);
+          const out = await session.run(feeds, fetches, into);
+          for (const [name, { data }] of Object.entries(into)) out[name] = data;
           const loss = (out.loss as Float32Array)[0]!;
           if (!Number.isFinite(loss)) throw new DataError(`training loss became ${loss} at epoch ${epoch}, step ${stepInEpoch}; lower the learning rate or check the features for extreme values`);
           this.applyUpdates(out as Record<string, Float32Array>, denseNames, built.ctx.lookups, built.ctx.stateUpdates, batch, pool, state.step);
@@ -224,6 +224,25 @@ export class Trainer {
     await session.release();
     await predictor?.release();
     return result;
+  }
+
+  /**
+   * Where a step's run writes its outputs: with the C API session, every output into arrays kept
+   * from step to step; through onnxruntime-node, which returns a copy of each output anyway, only
+   * the dense gradients the update pool's helpers read from shared memory.
+   */
+  private stepOutputs(lookups: readonly EmbeddingLookup[], denseNames: readonly string[], stateUpdates: readonly StateUpdate[], pool: UpdatePool, all: boolean): StepOutputs {
+    const { params } = this.model;
+    const specs: OutputSpec[] = denseNames.map((name, i) => ({ name: `grad/${name}`, shape: params.dense.get(name)!.shape, perRow: false, into: pool.denseOutputs[i] }));
+    if (all) {
+      specs.push({ name: 'loss', shape: [], perRow: false });
+      for (const lookup of lookups) {
+        const { dim } = params.tables.get(lookup.table)!;
+        specs.push({ name: gradientOf(lookup), shape: lookup.maxLength === undefined ? [dim] : [lookup.maxLength, dim], perRow: true });
+      }
+      for (const update of stateUpdates) specs.push({ name: update.output, shape: params.state.get(update.state)!.shape, perRow: false });
+    }
+    return new StepOutputs(all ? specs : specs.filter((s) => s.into));
   }
 
   /** Threads for the optimizer: every table a lookup reads and every dense weight, with their slots. */

@@ -1,0 +1,63 @@
+/**
+ * Training sessions run through ONNX Runtime's C API (native/ort-session.c) where that addon is
+ * built. A run writes each output into an array the caller owns, shared memory included, where
+ * onnxruntime-node returns a new copy of every output: about 0.5 ms of a 6 ms training step of
+ * the bench's MLP, which returns 1.25 MB of gradients. The library is the one onnxruntime-node
+ * loaded (runtime.ts imports it, so it is in the process before any session here), the graph
+ * and the session options are the same, and so are the results, to the bit.
+ * DEEPRANK_ORT=js, or no addon: the trainer runs onnxruntime-node's API.
+ */
+import { loadAddon } from './native-addon.js';
+import { defaultThreads, type Feed, type SessionOptions, type TensorData } from './runtime.js';
+
+interface OrtAddon {
+  /** null when no ONNX Runtime is loaded in this process (or its C API is not the expected one). */
+  ortSession(model: Uint8Array, threads: number, spinWithinRun: boolean): object | null;
+  ortRun(session: object, inputNames: string[], inputs: TensorData[], inputShapes: (readonly number[])[], outputNames: string[], outputs: TensorData[], outputShapes: (readonly number[])[]): void;
+  ortInputNames(session: object): string[];
+  ortRelease(session: object): void;
+}
+
+const addon = process.env.DEEPRANK_ORT === 'js' ? undefined : loadAddon<OrtAddon>('deeprank_ort');
+
+export class NativeSession {
+  /** The model's inputs: feeds it does not read are left out, as onnxruntime-node leaves them. */
+  private readonly inputs: readonly string[];
+
+  private constructor(
+    private readonly addon: OrtAddon,
+    private readonly handle: object,
+  ) {
+    this.inputs = addon.ortInputNames(handle);
+  }
+
+  /** A session over the model, or undefined where the C API cannot be reached (the caller then uses OnnxSession). */
+  static create(model: Uint8Array, { threads = defaultThreads(), spin = 'always' }: SessionOptions = {}): NativeSession | undefined {
+    const handle = addon?.ortSession(model, threads, spin === 'within-run');
+    return addon && handle ? new NativeSession(addon, handle) : undefined;
+  }
+
+  /** One run, as OnnxSession.run, except that every fetch must have its array in `outputs`; returns those arrays. */
+  async run(feeds: Readonly<Record<string, Feed>>, fetches: readonly string[], outputs: Readonly<Record<string, Feed>>): Promise<Record<string, TensorData>> {
+    const inputNames = this.inputs.filter((name) => feeds[name]);
+    const into = fetches.map((name) => {
+      const out = outputs[name];
+      if (!out) throw new Error(`NativeSession.run: no array for output '${name}'`);
+      return out;
+    });
+    this.addon.ortRun(
+      this.handle,
+      inputNames,
+      inputNames.map((n) => feeds[n]!.data),
+      inputNames.map((n) => feeds[n]!.shape),
+      [...fetches],
+      into.map((o) => o.data),
+      into.map((o) => o.shape),
+    );
+    return Object.fromEntries(fetches.map((name, i) => [name, into[i]!.data]));
+  }
+
+  async release(): Promise<void> {
+    this.addon.ortRelease(this.handle);
+  }
+}
