@@ -1,8 +1,8 @@
 /**
  * Training sessions run through ONNX Runtime's C API (native/ort-session.c) where that addon is
  * built. A run writes each output into an array the caller owns, shared memory included, where
- * onnxruntime-node returns a new copy of every output: about 0.5 ms of a 6 ms training step of
- * the bench's MLP, which returns 1.25 MB of gradients. The library is the one onnxruntime-node
+ * onnxruntime-node returns a new copy of every output: 0.4 to 0.8 ms of a 6 to 8 ms training step
+ * of the bench's MLP, which returns 1.25 MB of gradients. The library is the one onnxruntime-node
  * loaded (runtime.ts imports it, so it is in the process before any session here), the graph
  * and the session options are the same, and so are the results, to the bit.
  * DEEPRANK_ORT=js, or no addon: the trainer runs onnxruntime-node's API.

@@ -68,6 +68,8 @@ test('errors come back as exceptions with ONNX Runtime\'s message, and a release
   await native!.run({ ...input, unused: w! }, ['s'], { s });
   await assert.rejects(native!.run(input, ['s', 'y'], { s }), /no array for output 'y'/);
   await assert.rejects(native!.run(input, ['s'], { s: { data: new Float32Array(0), shape: [] } }), /shorter than its shape/);
+  const long = 'y'.repeat(600);
+  await assert.rejects(native!.run(input, [long], { [long]: s }), /longer than 510 bytes/);
   await native!.run(input, ['s'], { s });
   await native!.release();
   await assert.rejects(native!.run(input, ['s'], { s }), /released/);
