@@ -289,10 +289,15 @@ for (const name of values.models!.split(',')) {
     };
     summary.push(entry);
   }
-  // Thread scaling of training: median samples/s at each thread count over the first one's.
+  // Thread scaling of training: samples/s at each thread count over the first one's; medians over
+  // medians, and the widest spread the runs allow (the runs of two thread counts are not paired).
+  type Spread = { min: number; median: number; max: number };
   const mineSummary = summary.filter((e) => e.model === m.name);
-  const base = (mineSummary[0]?.deeprank as Row | undefined)?.train_samples_per_s as { median: number } | null;
-  for (const e of mineSummary) if (base) (e.deeprank as Row).train_speedup_over_first_threads = ((e.deeprank as Row).train_samples_per_s as { median: number }).median / base.median;
+  const base = (mineSummary[0]?.deeprank as Row | undefined)?.train_samples_per_s as Spread | null;
+  for (const e of mineSummary) {
+    const at = (e.deeprank as Row).train_samples_per_s as Spread | null;
+    if (base && at) (e.deeprank as Row).train_speedup_over_first_threads = { min: at.min / base.max, median: at.median / base.median, max: at.max / base.min };
+  }
 }
 for (const e of summary) console.log(JSON.stringify({ summary: e }));
 // A readable digest on stderr: medians, with min-max of the ratios.
