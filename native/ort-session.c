@@ -251,9 +251,9 @@ static napi_value run(napi_env env, napi_callback_info info) {
   int done = names && name && values;
   if (!done) fail(env, "ortRun: out of memory");
   for (uint32_t i = 0; done && i < total; i++) {
-    name[i] = names + (size_t)i * MAX_NAME;
-    done = i < inputs ? tensor_at(env, argv[1], argv[2], argv[3], i, names + (size_t)i * MAX_NAME, &values[i])
-                      : tensor_at(env, argv[4], argv[5], argv[6], i - inputs, names + (size_t)i * MAX_NAME, &values[i]);
+    char *own = names + (size_t)i * MAX_NAME;
+    name[i] = own;
+    done = i < inputs ? tensor_at(env, argv[1], argv[2], argv[3], i, own, &values[i]) : tensor_at(env, argv[4], argv[5], argv[6], i - inputs, own, &values[i]);
   }
   if (done) done = ok(env, CALL(RUN, RunFn)(handle->session, NULL, name, (const OrtValue *const *)values, inputs, name + inputs, outputs, values + inputs));
   for (size_t i = 0; values && i < total; i++) {

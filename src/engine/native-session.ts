@@ -13,7 +13,7 @@ import { defaultThreads, type Feed, type SessionOptions, type TensorData } from 
 interface OrtAddon {
   /** null when no ONNX Runtime is loaded in this process (or its C API is not the expected one). */
   ortSession(model: Uint8Array, threads: number, spinWithinRun: boolean): object | null;
-  ortRun(session: object, inputNames: string[], inputs: TensorData[], inputShapes: (readonly number[])[], outputNames: string[], outputs: TensorData[], outputShapes: (readonly number[])[]): void;
+  ortRun(session: object, inputNames: readonly string[], inputs: TensorData[], inputShapes: (readonly number[])[], outputNames: readonly string[], outputs: TensorData[], outputShapes: (readonly number[])[]): void;
   ortInputNames(session: object): string[];
   ortRelease(session: object): void;
 }
@@ -50,7 +50,7 @@ export class NativeSession {
       inputNames,
       inputNames.map((n) => feeds[n]!.data),
       inputNames.map((n) => feeds[n]!.shape),
-      [...fetches],
+      fetches,
       into.map((o) => o.data),
       into.map((o) => o.shape),
     );

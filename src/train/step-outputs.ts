@@ -4,6 +4,7 @@
  * place), each lookup's row gradients and each batch-norm statistic. Row outputs are sized by the
  * batch and grow when a batch is larger than any before.
  */
+import { numel } from '../engine/graph.js';
 import type { Feed } from '../engine/runtime.js';
 import { GrowingBuffers } from '../util/growing-buffers.js';
 
@@ -26,8 +27,7 @@ export class StepOutputs {
     const feeds: Record<string, Feed> = {};
     for (const { name, shape: inner, perRow, into } of this.specs) {
       const shape = perRow ? [rows, ...inner] : inner;
-      const size = shape.reduce((a, b) => a * b, 1);
-      feeds[name] = { data: into ?? this.buffers.get(name, size), shape };
+      feeds[name] = { data: into ?? this.buffers.get(name, numel(shape)), shape };
     }
     return feeds;
   }
