@@ -182,11 +182,13 @@ async function measureLatency(score: (batch: Batch) => Promise<unknown>, m: Benc
  * The PyTorch reference under each BLAS this machine has. `reference-blas` is what
  * `apt-get install python3-torch` alone gives (netlib's unoptimised libblas3); `openblas` is the
  * strongest reference here (Debian's pthread OpenBLAS, with reference.py's tuning). The loader
- * path picks the library, so both run in one bench whatever the system default is.
+ * path picks the library, so both run in one bench whatever the system default is. The strongest
+ * comes first, right after deeprank's run, so the ratio the targets read compares figures taken
+ * back to back.
  */
 const BLAS_VARIANTS = [
-  { name: 'reference-blas', dir: '/usr/lib/x86_64-linux-gnu/blas' },
   { name: 'openblas', dir: '/usr/lib/x86_64-linux-gnu/openblas-pthread' },
+  { name: 'reference-blas', dir: '/usr/lib/x86_64-linux-gnu/blas' },
 ].filter((v) => existsSync(join(v.dir, 'libblas.so.3')));
 
 function benchPytorch(m: BenchModel, threads: number, steps: number, blasDir: string, extra: readonly string[] = []): Record<string, unknown> | { skipped: string } {
@@ -233,36 +235,51 @@ const num = (r: unknown, key: string) => ((r as Row | undefined)?.[key] as numbe
 
 const runs: Row[] = [];
 const summary: Row[] = [];
+/** One run of one model at one thread count: deeprank, then PyTorch under each BLAS, strongest first. */
+function measure(m: BenchModel, threads: number, steps: number, run: number): Row {
+  const deeprank = benchDeeprankIsolated(m, threads, steps);
+  const pytorch: Row = {};
+  if (!values['no-reference']) {
+    for (const blas of BLAS_VARIANTS) {
+      // Latency only against the optimised BLAS: 1,000 requests on netlib's would take minutes.
+      const latency = m.name === LATENCY.model && blas.name === 'openblas' ? ['--latency', String(LATENCY.rows), '--requests', String(LATENCY.requests)] : [];
+      pytorch[blas.name] = benchPytorch(m, threads, steps, blas.dir, latency);
+      // PyTorch with sparse gradients too, for honesty: most users run the dense default.
+      if (m.name === 'embedding-heavy') pytorch[`${blas.name}-sparse`] = benchPytorch(m, threads, steps, blas.dir, ['--sparse']);
+    }
+  }
+  const row = { model: m.name, threads, run, deeprank, pytorch };
+  console.log(JSON.stringify(row));
+  return row;
+}
+
 for (const name of values.models!.split(',')) {
   const m = MODELS.find((x) => x.name === name);
   if (!m) throw new Error(`unknown bench model ${name}; one of ${MODELS.map((x) => x.name).join(', ')}`);
   const steps = Math.min(Number(values.steps), m.maxSteps ?? Infinity);
-  for (const threads of values.threads!.split(',').map(Number)) {
-    const mine: Row[] = [];
-    for (let run = 0; run < Number(values.runs); run++) {
-      const deeprank = benchDeeprankIsolated(m, threads, steps);
-      const pytorch: Row = {};
-      if (!values['no-reference']) {
-        for (const blas of BLAS_VARIANTS) {
-          // Latency only against the optimised BLAS: 1,000 requests on netlib's would take minutes.
-          const latency = m.name === LATENCY.model && blas.name === 'openblas' ? ['--latency', String(LATENCY.rows), '--requests', String(LATENCY.requests)] : [];
-          pytorch[blas.name] = benchPytorch(m, threads, steps, blas.dir, latency);
-          // PyTorch with sparse gradients too, for honesty: most users run the dense default.
-          if (m.name === 'embedding-heavy') pytorch[`${blas.name}-sparse`] = benchPytorch(m, threads, steps, blas.dir, ['--sparse']);
-        }
-      }
-      const row = { model: m.name, threads, run, deeprank, pytorch };
-      console.log(JSON.stringify(row));
+  const threadCounts = values.threads!.split(',').map(Number);
+  // Runs outside, thread counts inside: the machine's speed drifts over minutes, and a run's
+  // figures at every thread count, taken back to back, can be compared with each other.
+  const byThreads = new Map<number, Row[]>(threadCounts.map((t) => [t, []]));
+  for (let run = 0; run < Number(values.runs); run++) {
+    for (const threads of threadCounts) {
+      const row = measure(m, threads, steps, run);
       runs.push(row);
-      mine.push(row);
+      byThreads.get(threads)!.push(row);
     }
-    const stats = (get: (r: Row) => number) => spread(mine.map(get));
+  }
+  const first = byThreads.get(threadCounts[0]!)!;
+  for (const threads of threadCounts) {
+    const mine = byThreads.get(threads)!;
+    const stats = (get: (r: Row, run: number) => number) => spread(mine.map(get));
     const entry: Row = {
       model: m.name,
       threads,
       runs: mine.length,
       deeprank: {
         train_samples_per_s: stats((r) => num(r.deeprank, 'train_samples_per_s')),
+        // Training at this thread count over the first one's, run by run.
+        ...(threads !== threadCounts[0] ? { train_speedup_over_first_threads: stats((r, run) => num(r.deeprank, 'train_samples_per_s') / num(first[run]!.deeprank, 'train_samples_per_s')) } : {}),
         infer_samples_per_s: stats((r) => num(r.deeprank, 'infer_samples_per_s')),
         infer_int8_samples_per_s: stats((r) => num(r.deeprank, 'infer_int8_samples_per_s')),
         ...(m.name === LATENCY.model ? Object.fromEntries(['latency_p50_ms', 'latency_p99_ms', 'latency_int8_p50_ms', 'latency_int8_p99_ms'].map((k) => [k, stats((r) => num(r.deeprank, k))])) : {}),
@@ -288,15 +305,6 @@ for (const name of values.models!.split(',')) {
       ),
     };
     summary.push(entry);
-  }
-  // Thread scaling of training: samples/s at each thread count over the first one's; medians over
-  // medians, and the widest spread the runs allow (the runs of two thread counts are not paired).
-  type Spread = { min: number; median: number; max: number };
-  const mineSummary = summary.filter((e) => e.model === m.name);
-  const base = (mineSummary[0]?.deeprank as Row | undefined)?.train_samples_per_s as Spread | null;
-  for (const e of mineSummary) {
-    const at = (e.deeprank as Row).train_samples_per_s as Spread | null;
-    if (base && at) (e.deeprank as Row).train_speedup_over_first_threads = { min: at.min / base.max, median: at.median / base.median, max: at.max / base.min };
   }
 }
 for (const e of summary) console.log(JSON.stringify({ summary: e }));
