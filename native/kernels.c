@@ -310,6 +310,24 @@ static napi_value plain_view(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/*
+ * cacheLineOffset(array): how many bytes past the start of a 64-byte cache line the array's first
+ * element lies (src/util/cache-aligned.ts shifts its arrays by the rest of the line).
+ */
+static napi_value cache_line_offset(napi_env env, napi_callback_info info) {
+  ARGS(1)
+  napi_typedarray_type type;
+  size_t length, offset;
+  void *data;
+  napi_value buffer, out;
+  if (napi_get_typedarray_info(env, argv[0], &type, &length, &data, &buffer, &offset) != napi_ok) {
+    fail(env, "cacheLineOffset: not a typed array");
+    return NULL;
+  }
+  napi_create_uint32(env, (uint32_t)((uintptr_t)data % 64), &out);
+  return out;
+}
+
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   napi_property_descriptor properties[] = {
       {"adamRows", NULL, adam_rows, NULL, NULL, NULL, napi_default, NULL},
@@ -318,6 +336,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       {"accumulateRows", NULL, accumulate_rows, NULL, NULL, NULL, napi_default, NULL},
       {"adviseHugePages", NULL, advise_huge_pages, NULL, NULL, NULL, napi_default, NULL},
       {"plainView", NULL, plain_view, NULL, NULL, NULL, napi_default, NULL},
+      {"cacheLineOffset", NULL, cache_line_offset, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof(properties) / sizeof(properties[0]), properties);
   return exports;

@@ -99,6 +99,8 @@ interface NativeAddon extends Kernels {
   adviseHugePages(array: Float32Array | Int32Array): boolean;
   /** A view of the same memory as `array` over a plain ArrayBuffer; the caller keeps `array` alive. */
   plainView<T extends Float32Array | Int32Array>(array: T): T;
+  /** Bytes from the start of the 64-byte cache line that holds `array`'s first element to it. */
+  cacheLineOffset(array: ArrayBufferView): number;
 }
 
 /** The addon, when it was built and loads here. */

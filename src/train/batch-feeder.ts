@@ -12,6 +12,7 @@ import { kernels } from '../engine/kernels.js';
 import type { Random } from '../util/random.js';
 import { ortView } from '../util/shared-memory.js';
 import { GrowingBuffers } from '../util/growing-buffers.js';
+import { cacheAligned } from '../util/cache-aligned.js';
 
 /** The ids a lookup reads, flattened ([size] or [size * maxLength]), and the mask of multi-value ones. */
 export function lookupIds(batch: Batch, lookup: EmbeddingLookup): { ids: Int32Array; mask?: Float32Array } {
@@ -29,7 +30,7 @@ export function lookupIds(batch: Batch, lookup: EmbeddingLookup): { ids: Int32Ar
 export const MISSING_LABEL_PLACEHOLDER = 0;
 
 export class BatchFeeder {
-  private readonly buffers = new GrowingBuffers((size) => new Float32Array(size));
+  private readonly buffers = new GrowingBuffers((size) => cacheAligned(Float32Array, size));
   private readonly idBuffers = new GrowingBuffers((size) => new BigInt64Array(size));
 
   constructor(

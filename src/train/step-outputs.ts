@@ -7,6 +7,7 @@
 import { numel } from '../engine/graph.js';
 import type { Feed } from '../engine/runtime.js';
 import { GrowingBuffers } from '../util/growing-buffers.js';
+import { cacheAligned } from '../util/cache-aligned.js';
 
 export interface OutputSpec {
   name: string;
@@ -18,7 +19,7 @@ export interface OutputSpec {
 }
 
 export class StepOutputs {
-  private readonly buffers = new GrowingBuffers((size) => new Float32Array(size));
+  private readonly buffers = new GrowingBuffers((size) => cacheAligned(Float32Array, size));
 
   constructor(private readonly specs: readonly OutputSpec[]) {}
 

@@ -1,16 +1,18 @@
 /**
  * Typed arrays over SharedArrayBuffers: the weights, optimizer slots and per-step gradients that the
- * trainer's update threads read and write in place. Large ones go on huge pages (see huge-pages.ts).
+ * trainer's update threads read and write in place, each on a cache-line boundary (cache-aligned.ts).
+ * Large ones go on huge pages (see huge-pages.ts).
  */
 import { nativeKernels } from '../engine/kernels.js';
 import { onHugePages } from './huge-pages.js';
+import { cacheAligned } from './cache-aligned.js';
 
 export function sharedFloat32(size: number): Float32Array {
-  return onHugePages(new Float32Array(new SharedArrayBuffer(size * 4)));
+  return onHugePages(cacheAligned(Float32Array, size, true));
 }
 
 export function sharedInt32(size: number): Int32Array {
-  return onHugePages(new Int32Array(new SharedArrayBuffer(size * 4)));
+  return onHugePages(cacheAligned(Int32Array, size, true));
 }
 
 const plainViews = new WeakMap<object, Float32Array | Int32Array>();
