@@ -19,7 +19,8 @@ test('cacheLineOffset: the byte offset within a 64-byte line, which moves with a
 });
 
 test('cacheAligned: small and large arrays, plain and shared, start on a cache line, zeroed and of the length asked', { skip }, () => {
-  // 4 MB and up are backed by their own mapping, 16 bytes past a page boundary unless shifted.
+  // Past malloc's mmap threshold (128 KiB by default) an array gets its own mapping, 16 bytes past
+  // a page boundary unless shifted; smaller ones lie wherever the heap has room.
   for (const length of [0, 1, 7, 1000, 320_000, 2_560_000]) {
     for (const shared of [false, true]) {
       const a = cacheAligned(Float32Array, length, shared);
