@@ -8,8 +8,9 @@
     },
     {
       "target_name": "deeprank_ort",
-      "sources": ["native/ort-session.c"],
-      "cflags": ["-O2", "-std=c11"],
+      "sources": ["native/ort-session.c", "native/gemm-bf16-op.c", "native/bf16-gemm.c"],
+      "cflags": ["-O3", "-fno-math-errno", "-ffp-contract=off", "-std=c11"],
+      "cflags!": ["-O2"],
       "conditions": [["OS=='linux'", { "libraries": ["-ldl"] }]]
     }
   ]

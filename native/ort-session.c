@@ -5,84 +5,25 @@
  * here the gradients land in the trainer's own (shared) arrays and nothing is copied.
  *
  * The library is the one onnxruntime-node has already loaded into the process (found by its
- * soname, never loaded from a path of ours). The C API is a table of function pointers that only
- * ever grows, so each function keeps its index from the release that introduced it; the indices
- * below are those of the API's first releases and hold for every later one.
+ * soname, never loaded from a path of ours); ort-api.h lists the part of its C API used here.
+ * Every session also knows deeprank's own operator, GemmBf16 (gemm-bf16-op.c), which training
+ * graphs with bf16 products use.
  */
 #define _GNU_SOURCE /* RTLD_NOLOAD */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <node_api.h>
+#include "ort-api.h"
+#include "bf16-gemm.h"
+#include "gemm-bf16-op.h"
 #if defined(__linux__)
 #include <dlfcn.h>
 #endif
 
-typedef struct OrtStatus OrtStatus;
-typedef struct OrtEnv OrtEnv;
-typedef struct OrtSession OrtSession;
-typedef struct OrtSessionOptions OrtSessionOptions;
-typedef struct OrtMemoryInfo OrtMemoryInfo;
-typedef struct OrtValue OrtValue;
-
-typedef struct {
-  const void *(*GetApi)(uint32_t version);
-  const char *(*GetVersionString)(void);
-} OrtApiBase;
-
-/* ONNX Runtime 1.13's API version, which has every function used here; later libraries serve it. */
-#define API_VERSION 13
-
-enum {
-  CREATE_STATUS = 0,
-  GET_ERROR_MESSAGE = 2,
-  CREATE_ENV = 3,
-  CREATE_SESSION_FROM_ARRAY = 8,
-  RUN = 9,
-  CREATE_SESSION_OPTIONS = 10,
-  SET_SESSION_GRAPH_OPTIMIZATION_LEVEL = 23,
-  SET_INTRA_OP_NUM_THREADS = 24,
-  SET_INTER_OP_NUM_THREADS = 25,
-  SESSION_GET_INPUT_COUNT = 30,
-  SESSION_GET_INPUT_NAME = 36,
-  CREATE_TENSOR_WITH_DATA_AS_ORT_VALUE = 49,
-  CREATE_CPU_MEMORY_INFO = 69,
-  ALLOCATOR_FREE = 76,
-  GET_ALLOCATOR_WITH_DEFAULT_OPTIONS = 78,
-  RELEASE_STATUS = 93,
-  RELEASE_SESSION = 95,
-  RELEASE_VALUE = 96,
-  RELEASE_SESSION_OPTIONS = 100,
-  ADD_SESSION_CONFIG_ENTRY = 130,
-};
-
-typedef OrtStatus *(*CreateStatusFn)(int code, const char *message);
-typedef const char *(*GetErrorMessageFn)(const OrtStatus *status);
-typedef OrtStatus *(*CreateEnvFn)(int level, const char *id, OrtEnv **out);
-typedef OrtStatus *(*CreateSessionFromArrayFn)(const OrtEnv *env, const void *model, size_t length, const OrtSessionOptions *options, OrtSession **out);
-typedef OrtStatus *(*RunFn)(OrtSession *session, const void *run_options, const char *const *input_names, const OrtValue *const *inputs, size_t input_count,
-                            const char *const *output_names, size_t output_count, OrtValue **outputs);
-typedef OrtStatus *(*CreateSessionOptionsFn)(OrtSessionOptions **out);
-typedef OrtStatus *(*SetIntFn)(OrtSessionOptions *options, int value);
-typedef OrtStatus *(*CreateTensorFn)(const OrtMemoryInfo *info, void *data, size_t bytes, const int64_t *shape, size_t rank, int type, OrtValue **out);
-typedef OrtStatus *(*CreateCpuMemoryInfoFn)(int allocator, int memory, OrtMemoryInfo **out);
-typedef OrtStatus *(*AddConfigEntryFn)(OrtSessionOptions *options, const char *key, const char *value);
-typedef void (*ReleaseFn)(void *object);
-typedef struct OrtAllocator OrtAllocator;
-typedef OrtStatus *(*GetInputCountFn)(const OrtSession *session, size_t *out);
-typedef OrtStatus *(*GetInputNameFn)(const OrtSession *session, size_t index, OrtAllocator *allocator, char **out);
-typedef OrtStatus *(*GetDefaultAllocatorFn)(OrtAllocator **out);
-typedef OrtStatus *(*AllocatorFreeFn)(OrtAllocator *allocator, void *p);
-
-/* ONNX tensor element types. */
-enum { FLOAT = 1, UINT8 = 2, INT8 = 3, INT32 = 6, INT64 = 7, DOUBLE = 11 };
-enum { ARENA_ALLOCATOR = 1, MEM_TYPE_DEFAULT = 0, LOG_WARNING = 2, GRAPH_OPTIMIZE_ALL = 99, ORT_FAIL = 1 };
-
-static void *const *api;
+void *const *ort_api;
 static OrtEnv *env_;
 static OrtMemoryInfo *cpu;
-
-#define CALL(index, type) ((type)api[index])
 
 static int fail(napi_env env, const char *message) {
   napi_throw_error(env, "DEEPRANK_ORT", message);
@@ -99,7 +40,7 @@ static int ok(napi_env env, OrtStatus *status) {
 
 /* The C API of the ONNX Runtime already in the process, checked by a round trip through it. */
 static int load(void) {
-  if (api) return 1;
+  if (ort_api) return 1;
 #if defined(__linux__)
   void *library = dlopen("libonnxruntime.so.1", RTLD_NOW | RTLD_NOLOAD);
   if (!library) return 0;
@@ -111,7 +52,7 @@ static int load(void) {
   int same = strcmp(((GetErrorMessageFn)table[GET_ERROR_MESSAGE])(probe), "deeprank") == 0;
   ((ReleaseFn)table[RELEASE_STATUS])(probe);
   if (!same) return 0;
-  api = table;
+  ort_api = table;
   return 1;
 #else
   return 0;
@@ -173,6 +114,7 @@ static napi_value create_session(napi_env env, napi_callback_info info) {
              ok(env, CALL(SET_SESSION_GRAPH_OPTIMIZATION_LEVEL, SetIntFn)(options, GRAPH_OPTIMIZE_ALL)) &&
              ok(env, CALL(ADD_SESSION_CONFIG_ENTRY, AddConfigEntryFn)(options, "session.intra_op.allow_spinning", "1")) &&
              ok(env, CALL(ADD_SESSION_CONFIG_ENTRY, AddConfigEntryFn)(options, "session.force_spinning_stop", within_run ? "1" : "0")) &&
+             ok(env, gemm_bf16_register(options)) &&
              ok(env, CALL(CREATE_SESSION_FROM_ARRAY, CreateSessionFromArrayFn)(env_, model, model_bytes, options, &session));
   if (options) CALL(RELEASE_SESSION_OPTIONS, ReleaseFn)(options);
   if (!done) return NULL;
@@ -298,12 +240,21 @@ static napi_value release(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* ortBf16Native(): whether GemmBf16 runs on AVX512-BF16 instructions (else on fused multiply-adds, same bits). */
+static napi_value bf16_native(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value result;
+  napi_get_boolean(env, bf16_gemm_native(), &result);
+  return result;
+}
+
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   napi_property_descriptor properties[] = {
       {"ortSession", NULL, create_session, NULL, NULL, NULL, napi_default, NULL},
       {"ortRun", NULL, run, NULL, NULL, NULL, napi_default, NULL},
       {"ortInputNames", NULL, input_names, NULL, NULL, NULL, napi_default, NULL},
       {"ortRelease", NULL, release, NULL, NULL, NULL, napi_default, NULL},
+      {"ortBf16Native", NULL, bf16_native, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof(properties) / sizeof(properties[0]), properties);
   return exports;

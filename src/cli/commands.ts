@@ -3,6 +3,7 @@
  * and prints a short result. Errors propagate to main.ts, which prints one line.
  */
 import { resolve } from 'node:path';
+import type { ProductPrecision } from '../engine/graph.js';
 import { loadBundle } from '../bundle/load-bundle.js';
 import { scoreFileWithBundle } from '../bundle/score-file.js';
 import { describeCalibration, savedCalibration } from '../calibration/saved-calibration.js';
@@ -20,7 +21,7 @@ import { checkPolicyTasks, composeUtility, readUtilityPolicy, type UtilityPolicy
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { formatMetrics, progressCallbacks } from './progress.js';
 
-export async function trainCommand(options: { config: string; out?: string; resume?: boolean; threads?: number }): Promise<void> {
+export async function trainCommand(options: { config: string; out?: string; resume?: boolean; threads?: number; precision?: ProductPrecision }): Promise<void> {
   const config = await readRunConfig(options.config);
   const outDir = resolve(options.out ?? config.output ?? `models/${config.model.type}`);
   const progress = progressCallbacks(config.model.type);
@@ -32,6 +33,7 @@ export async function trainCommand(options: { config: string; out?: string; resu
       configFile: options.config,
       callbacks: progress,
       ...(options.threads ? { threads: options.threads } : {}),
+      ...(options.precision ? { precision: options.precision } : {}),
     });
     console.log(`best epoch ${run.result.bestEpoch}: validation ${formatMetrics(run.result.best)}`);
     if (run.test) console.log(`test: ${formatMetrics(run.test)}`);

@@ -2,6 +2,7 @@
 /** The `deeprank` command. Bad input ends in one line naming file, row and field, and exit code 2. */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DeeprankError } from '../errors.js';
+import { PRODUCT_PRECISIONS } from '../engine/graph.js';
 import { evalCommand, predictCommand, trainCommand } from './commands.js';
 import { runDemo } from './demo.js';
 import { calibrateCommand } from './calibrate.js';
@@ -31,6 +32,7 @@ program
   .option('-o, --out <dir>', 'model directory (default: config output, else models/<type>)')
   .option('--resume', 'continue an interrupted run from its last epoch checkpoint')
   .option('--threads <n>', 'ONNX Runtime threads (default DEEPRANK_THREADS or all cores)', positiveInt)
+  .addOption(new Option('--precision <p>', 'matrix products of the training step: float32, or bf16 (bfloat16 factors, float32 sums; weights and the saved model stay float32)').choices(PRODUCT_PRECISIONS))
   .action(trainCommand);
 
 program

@@ -50,6 +50,14 @@ export interface OpDef {
   vjp?(node: Node, outputGrads: readonly (Sym | undefined)[]): (Sym | undefined)[];
 }
 
+/**
+ * How a graph's 2-D matrix products are written: ONNX MatMul/Gemm, or deeprank's
+ * ai.deeprank.GemmBf16 (bfloat16 factors, float32 sums: native/gemm-bf16-op.c), which only
+ * deeprank's own ONNX Runtime sessions know, so only training graphs use it.
+ */
+export const PRODUCT_PRECISIONS = ['float32', 'bf16'] as const;
+export type ProductPrecision = (typeof PRODUCT_PRECISIONS)[number];
+
 /** What an op's `emit` writes through; implemented by the ONNX exporter. */
 export interface OnnxEmitter {
   name(sym: Sym): string;
@@ -60,6 +68,7 @@ export interface OnnxEmitter {
   fresh(hint: string): string;
   node(opType: string, inputs: readonly string[], outputs: readonly string[], attrs?: Attrs, domain?: string): void;
   readonly floatType: FloatType;
+  readonly products: ProductPrecision;
 }
 
 export type InputKind = 'data' | 'param';

@@ -16,6 +16,7 @@ interface OrtAddon {
   ortRun(session: object, inputNames: readonly string[], inputs: TensorData[], inputShapes: (readonly number[])[], outputNames: readonly string[], outputs: TensorData[], outputShapes: (readonly number[])[]): void;
   ortInputNames(session: object): string[];
   ortRelease(session: object): void;
+  ortBf16Native(): boolean;
 }
 
 const addon = process.env.DEEPRANK_ORT === 'js' ? undefined : loadAddon<OrtAddon>('deeprank_ort');
@@ -35,6 +36,18 @@ export class NativeSession {
   static create(model: Uint8Array, { threads = defaultThreads(), spin = 'always' }: SessionOptions = {}): NativeSession | undefined {
     const handle = addon?.ortSession(model, threads, spin === 'within-run');
     return addon && handle ? new NativeSession(addon, handle) : undefined;
+  }
+
+  /** Why create() gives no session here, or undefined when it can. */
+  static unavailable(): string | undefined {
+    if (process.env.DEEPRANK_ORT === 'js') return 'DEEPRANK_ORT=js';
+    if (!addon) return 'not built: see npm install\'s output';
+    return undefined;
+  }
+
+  /** Whether GemmBf16 runs on AVX512-BF16 instructions here (else on fused multiply-adds, to the same bits). */
+  static bf16Native(): boolean {
+    return addon?.ortBf16Native() ?? false;
   }
 
   /** One run, as OnnxSession.run, except that every fetch must have its array in `outputs`; returns those arrays. */

@@ -3,9 +3,9 @@
  * as inputs (training: the trainer feeds them every step) or as initializers (the served model).
  */
 import onnxProto from 'onnx-proto';
-import type { Attrs, DType, FloatType, Graph, OnnxEmitter, Sym } from './graph.js';
+import type { Attrs, DType, FloatType, Graph, OnnxEmitter, ProductPrecision, Sym } from './graph.js';
 import { ConfigError } from '../errors.js';
-import { ONNX_TYPE } from './ops.js';
+import { DEEPRANK_DOMAIN, ONNX_TYPE } from './ops.js';
 import { quantizeWeightProducts, type ProtoNode, type ProtoTensor, type Quantization } from './int8-quantization.js';
 
 const { onnx } = onnxProto;
@@ -20,6 +20,8 @@ export interface ExportOptions {
   graphName?: string;
   /** Weight products as integer GEMMs (int8-quantization.ts); only with `initializers`. */
   quantize?: Quantization;
+  /** 2-D matrix products in bf16 (graph.ts ProductPrecision); default float32. */
+  products?: ProductPrecision;
   /** Free-form metadata stored in the model (deeprank version, feature schema hash ...). */
   metadata?: Readonly<Record<string, string>>;
 }
@@ -73,6 +75,8 @@ function neededNodes(graph: Graph, outputs: readonly Sym[]) {
 
 export function exportOnnx(graph: Graph, options: ExportOptions): Uint8Array {
   if (options.quantize && graph.floatType !== 'float32') throw new ConfigError(`int8 weight products dequantize to float32; this graph computes in ${graph.floatType}`, { field: 'quantize' });
+  const products = options.products ?? 'float32';
+  if (products === 'bf16' && graph.floatType !== 'float32') throw new ConfigError(`bf16 products sum in float32; this graph computes in ${graph.floatType}`, { field: 'precision' });
   const outputEntries = Object.entries(options.outputs);
   const { nodes, needed } = neededNodes(graph, outputEntries.map(([, s]) => s));
   const initializers = options.initializers ?? new Map();
@@ -86,6 +90,7 @@ export function exportOnnx(graph: Graph, options: ExportOptions): Uint8Array {
 
   const emitter: OnnxEmitter = {
     floatType: graph.floatType as FloatType,
+    products,
     name: (sym) => {
       let name = names.get(sym.id);
       if (!name) {
@@ -142,7 +147,7 @@ export function exportOnnx(graph: Graph, options: ExportOptions): Uint8Array {
   const model = {
     irVersion: 8,
     producerName: 'deeprank',
-    opsetImport: [{ domain: '', version: OPSET }],
+    opsetImport: [{ domain: '', version: OPSET }, ...(graphNodes.some((n) => n.domain === DEEPRANK_DOMAIN) ? [{ domain: DEEPRANK_DOMAIN, version: 1 }] : [])],
     metadataProps: Object.entries(options.metadata ?? {}).map(([key, value]) => ({ key, value })),
     graph: {
       name: options.graphName ?? 'deeprank',

@@ -8,7 +8,7 @@
  * `prediction/<task>` per task besides `prediction` (the first, main task).
  */
 import type { FeatureSpec } from '../data/batch.js';
-import { Graph, Sym, type FloatType } from '../engine/graph.js';
+import { Graph, Sym, type FloatType, type ProductPrecision } from '../engine/graph.js';
 import { gradients } from '../engine/autodiff.js';
 import { exportOnnx } from '../engine/onnx-export.js';
 import type { Quantization } from '../engine/int8-quantization.js';
@@ -170,8 +170,12 @@ export class RankingModel {
     modelDefinition(this.model.type).fitState?.(this.params, this.spec, this.model.config, train);
   }
 
-  /** Training graph bytes: loss, prediction, gradients of every weight and gathered row block, state updates. */
-  trainingGraph(listwise?: ListwiseConfig, taskWeights?: TaskWeights): { bytes: Uint8Array; built: BuiltGraph } {
+  /**
+   * Training graph bytes: loss, prediction, gradients of every weight and gathered row block,
+   * state updates. With `products: 'bf16'` its matrix products are GemmBf16, which only
+   * NativeSession runs.
+   */
+  trainingGraph(listwise?: ListwiseConfig, taskWeights?: TaskWeights, products: ProductPrecision = 'float32'): { bytes: Uint8Array; built: BuiltGraph } {
     const built = this.build('train', 'float32', listwise, taskWeights);
     const { graph, ctx, loss, prediction } = built;
     const params = graph.inputs.filter((i) => i.kind === 'param' && this.params.dense.has(i.name));
@@ -187,7 +191,7 @@ export class RankingModel {
       outputs[gradientOf(lookup)] = block ? slice(grad, 1, block.offset, block.offset + this.params.tables.get(lookup.table)!.dim) : grad;
     }
     for (const update of ctx.stateUpdates) outputs[update.output] = update.value;
-    return { bytes: exportOnnx(graph, { outputs, graphName: `${this.model.type}-train` }), built };
+    return { bytes: exportOnnx(graph, { outputs, graphName: `${this.model.type}-train`, products }), built };
   }
 
   /** Deterministic forward graph with weights and gathered rows as inputs (validation during training), plus the model's further outputs. */

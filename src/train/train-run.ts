@@ -13,6 +13,7 @@ import { warmStart, type WarmStartResult } from './pretrain.js';
 import { RankingModel, type Head } from './ranking-model.js';
 import type { RunConfig } from './run-config.js';
 import { Trainer, type TrainCallbacks, type TrainResult } from './trainer.js';
+import type { ProductPrecision } from '../engine/graph.js';
 
 export interface TrainRunOptions {
   /** Directory config paths are relative to. */
@@ -21,6 +22,8 @@ export interface TrainRunOptions {
   outDir?: string;
   resume?: boolean;
   threads?: number;
+  /** Overrides the config's train.precision. */
+  precision?: ProductPrecision;
   callbacks?: TrainCallbacks;
   configFile?: string;
 }
@@ -60,7 +63,7 @@ export async function trainFromConfig(config: RunConfig, options: TrainRunOption
 
 /** A run on data already loaded and encoded (several models on one dataset load it once). */
 export async function trainOnData(data: TrainingData, config: Pick<RunConfig, 'model' | 'train'>, options: Omit<TrainRunOptions, 'baseDir' | 'configFile'>): Promise<TrainRunResult> {
-  const trainConfig = { ...config.train, ...(options.threads ? { threads: options.threads } : {}) };
+  const trainConfig = { ...config.train, ...(options.threads ? { threads: options.threads } : {}), ...(options.precision ? { precision: options.precision } : {}) };
   const model = new RankingModel(data.pipeline.spec(), config.model, headsFor(data, modelDefinition(config.model.type).multiTask === true), undefined, trainConfig.seed);
   model.fitState(data.train);
   const trainer = new Trainer(model, trainConfig, options.callbacks);

@@ -135,13 +135,16 @@ export class Trainer {
     if (watched && !this.metricNames.includes(watched)) this.metricNames.push(watched);
 
     const { listwise } = this.config;
-    const { bytes, built } = this.model.trainingGraph(listwise, this.config.taskWeights);
+    const { bytes, built } = this.model.trainingGraph(listwise, this.config.taskWeights, this.config.precision);
     if (listwise && built.ctx.stateUpdates.length > 0) {
       throw new ConfigError('listwise training pads lists with ignored rows, which batch normalization would count in its batch statistics; set the model\'s batchNorm: false', { field: 'train.listwise' });
     }
     const lists = listwise ? new ListBatcher(groupRows(train.source, train.rows, listwise.groupBy), listwise.listSize, batchSize) : undefined;
     const sessionOptions = { threads: this.threads, spin: 'within-run' } as const;
     const native = NativeSession.create(bytes, sessionOptions);
+    if (!native && this.config.precision === 'bf16') {
+      throw new ConfigError(`precision 'bf16' needs deeprank's native addon (${NativeSession.unavailable() ?? "ONNX Runtime's C API was not found"}); use precision 'float32'`, { field: 'train.precision' });
+    }
     const session = native ?? (await OnnxSession.create(bytes, sessionOptions));
     const feeder = new BatchFeeder(built.ctx, this.model.params, this.model.spec.numeric.length, this.model.head.task);
     const featureDropout = new FeatureDropout(this.config.featureDropout ?? {}, this.model.spec, this.config.seed);

@@ -1,0 +1,34 @@
+/*
+ * Matrix products with bfloat16 factors and float32 sums: C = op(A) · op(B), where every element
+ * of A and B is first rounded to bfloat16 (round to nearest even; subnormals to zero) and each
+ * output is the float32 sum of their products, each added exactly and rounded (a fused
+ * multiply-add), pair by pair in k order with k = 2p + 1 added before k = 2p, as AVX512-BF16's
+ * VDPBF16PS adds them; subnormal sums are flushed to zero, as it flushes them. CPUs with
+ * AVX512-BF16 run that instruction; the others run the same arithmetic as fused multiply-adds,
+ * so both give the same bits.
+ */
+#ifndef DEEPRANK_BF16_GEMM_H
+#define DEEPRANK_BF16_GEMM_H
+#include <stddef.h>
+
+/* Runs task(data, i) for i in [0, count), possibly on several threads, and returns when all have run. */
+typedef void (*bf16_parallel_for)(void *runner, void (*task)(void *data, size_t i), size_t count, void *data);
+
+typedef struct {
+  /* op(A) is m x k: A as stored is m x k, or k x m when trans_a. Likewise op(B) is k x n. */
+  const float *a, *b;
+  float *c;
+  size_t m, n, k;
+  int trans_a, trans_b;
+} Bf16Gemm;
+
+/* Bytes of scratch memory bf16_gemm needs for this shape. */
+size_t bf16_gemm_scratch_bytes(const Bf16Gemm *g);
+
+/* C = op(A) · op(B); `scratch` (64-byte aligned) holds bf16_gemm_scratch_bytes(g). */
+void bf16_gemm(const Bf16Gemm *g, void *scratch, bf16_parallel_for parallel_for, void *runner);
+
+/* 1 when this CPU runs the products with VDPBF16PS, 0 when with fused multiply-adds. */
+int bf16_gemm_native(void);
+
+#endif

@@ -1,0 +1,82 @@
+/** GemmBf16's test cases, its plain reference, and a product through ONNX Runtime (test/engine/gemm-bf16.test.ts and its child process). */
+import { createHash } from 'node:crypto';
+import * as op from '../../src/engine/ops.js';
+import { Graph } from '../../src/engine/graph.js';
+import { exportOnnx } from '../../src/engine/onnx-export.js';
+import { NativeSession } from '../../src/engine/native-session.js';
+import { Random } from '../../src/util/random.js';
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+const MIN_NORMAL = 2 ** -126;
+
+/** float32 -> bfloat16 -> float32: round to nearest even, subnormals to (signed) zero. */
+function bf16(x: number): number {
+  f32[0] = x;
+  const u = u32[0]!;
+  u32[0] = (u & 0x7f800000) === 0 ? u & 0x80000000 : (((u + 0x7fff + ((u >>> 16) & 1)) >>> 16) << 16) >>> 0;
+  return f32[0];
+}
+
+/** A subnormal to zero of its sign. */
+const flush = (x: number) => (Math.abs(x) < MIN_NORMAL ? (x < 0 || Object.is(x, -0) ? -0 : 0) : x);
+
+/** One step of the sum: the exact product added, rounded to float32, a subnormal flushed (a fused multiply-add). */
+const addProduct = (acc: number, a: number, b: number) => flush(Math.fround(acc + a * b));
+
+export interface Case {
+  m: number;
+  n: number;
+  k: number;
+  transA: boolean;
+  transB: boolean;
+}
+
+/** C = op(A) · op(B), each pair (k = 2p, 2p + 1) summed high index first, as VDPBF16PS does. */
+export function reference({ m, n, k, transA, transB }: Case, a: Float32Array, b: Float32Array): Float32Array {
+  const A = (i: number, p: number) => (p < k ? bf16(transA ? a[p * m + i]! : a[i * k + p]!) : 0);
+  const B = (p: number, j: number) => (p < k ? bf16(transB ? b[j * k + p]! : b[p * n + j]!) : 0);
+  const c = new Float32Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let acc = 0;
+      for (let p = 0; p < k; p += 2) acc = addProduct(addProduct(acc, A(i, p + 1), B(p + 1, j)), A(i, p), B(p, j));
+      c[i * n + j] = acc;
+    }
+  }
+  return c;
+}
+
+/** Odd sizes, tiles cut at every edge (12 rows, 32 columns), an odd sum, and the bench's shapes. */
+export const CASES: Case[] = [
+  [1, 1, 1],
+  [3, 7, 5],
+  [12, 32, 2],
+  [13, 33, 3],
+  [50, 70, 31],
+  [1023, 257, 9],
+  [64, 256, 192],
+  [192, 40, 1024],
+].flatMap(([m, n, k]) => [false, true].flatMap((transA) => [false, true].map((transB) => ({ m: m!, n: n!, k: k!, transA, transB }))));
+
+export function operands(c: Case, seed: number) {
+  const rng = new Random(seed);
+  const a = Float32Array.from({ length: c.m * c.k }, () => rng.normal());
+  const b = Float32Array.from({ length: c.k * c.n }, () => rng.normal());
+  return { a, b };
+}
+
+/** The product through ONNX Runtime; symbolic sides, so that every size is a GemmBf16 node. */
+export async function product(c: Case, a: Float32Array, b: Float32Array, threads: number): Promise<Float32Array> {
+  const g = new Graph();
+  const aShape = c.transA ? [c.k, c.m] : [c.m, c.k];
+  const bShape = c.transB ? [c.n, c.k] : [c.k, c.n];
+  const y = op.gemm(g.input('a', c.transA ? ['k', 'm'] : ['m', 'k']), g.input('b', c.transB ? ['n', 'k'] : ['k', 'n']), { transA: c.transA, transB: c.transB });
+  const session = NativeSession.create(exportOnnx(g, { outputs: { y }, products: 'bf16' }), { threads })!;
+  const out = new Float32Array(c.m * c.n);
+  await session.run({ a: { data: a, shape: aShape }, b: { data: b, shape: bShape } }, ['y'], { y: { data: out, shape: [c.m, c.n] } });
+  await session.release();
+  return out;
+}
+
+export const digest = (x: Float32Array) => createHash('sha256').update(new Uint8Array(x.buffer, x.byteOffset, x.byteLength)).digest('hex').slice(0, 16);

@@ -1,0 +1,92 @@
+/**
+ * train.precision 'bf16': the training graph's matrix products become GemmBf16 (sides shorter
+ * than 16 stay float32), while weights, evaluation and the saved model stay float32. Training is
+ * deterministic, learns, and is refused with a clear message where deeprank's own sessions are
+ * not available.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import onnxProto from 'onnx-proto';
+import { Graph } from '../../src/engine/graph.js';
+import * as op from '../../src/engine/ops.js';
+import { exportOnnx } from '../../src/engine/onnx-export.js';
+import { NativeSession } from '../../src/engine/native-session.js';
+import { RankingModel } from '../../src/train/ranking-model.js';
+import { Trainer } from '../../src/train/trainer.js';
+import { parseRunConfig } from '../../src/train/run-config.js';
+import { ConfigError } from '../../src/errors.js';
+import { assertSameTensors, range, trainConfig, xorSource, xorSpec } from './fixtures.js';
+
+const { onnx } = onnxProto;
+
+const dnn = (seed = 5) => new RankingModel(xorSpec, RankingModel.parseModelSpec('dnn', { embeddingDim: 8, hiddenUnits: [32, 16] }), { task: 'click', kind: 'binary', offset: 0 }, undefined, seed);
+
+function ops(bytes: Uint8Array) {
+  const model = onnx.ModelProto.decode(bytes);
+  const nodes = model.graph!.node!;
+  return {
+    bf16: nodes.filter((n) => n.opType === 'GemmBf16' && n.domain === 'ai.deeprank').length,
+    float: nodes.filter((n) => n.opType === 'Gemm' || n.opType === 'MatMul').length,
+    domains: model.opsetImport!.map((o) => o.domain),
+  };
+}
+
+test('bf16 precision writes the training graph\'s products as GemmBf16, except sides shorter than 16; the saved model has none', () => {
+  const model = dnn();
+  // Input 2·8 + 1 = 17 wide, hidden 32 and 16, logit 1: each layer's product, its weight
+  // gradient and its input gradient (the first one's reaches the embedding rows).
+  const float = ops(model.trainingGraph().bytes);
+  assert.deepEqual(float.domains, ['']);
+  assert.equal(float.bf16, 0);
+  const bf16 = ops(model.trainingGraph(undefined, undefined, 'bf16').bytes);
+  assert.ok(bf16.domains.includes('ai.deeprank'));
+  // 17 -> 32 and 32 -> 16 in bf16; the logit's 16 -> 1 and its gradients stay float32.
+  assert.equal(bf16.bf16, 6);
+  assert.equal(bf16.bf16 + bf16.float, float.float);
+  const served = ops(model.exportOnnx());
+  assert.deepEqual([served.bf16, served.domains], [0, ['']]);
+});
+
+test('a float64 graph refuses bf16 products', () => {
+  const g = new Graph('float64');
+  const y = op.matmul(g.input('a', [20, 20]), g.input('b', [20, 20]));
+  assert.throws(() => exportOnnx(g, { outputs: { y }, products: 'bf16' }), (e: unknown) => e instanceof ConfigError && /bf16 products sum in float32/.test(e.message));
+});
+
+test('train.precision accepts float32 and bf16 and names the field otherwise', () => {
+  const base = { data: { train: 'x.csv' }, label: { column: 'y', kind: 'binary' }, features: [{ name: 'a', type: 'categorical' }], model: { type: 'dnn' } };
+  assert.equal(parseRunConfig({ ...base, train: {} }).train.precision, 'float32');
+  assert.equal(parseRunConfig({ ...base, train: { precision: 'bf16' } }).train.precision, 'bf16');
+  assert.throws(() => parseRunConfig({ ...base, train: { precision: 'fp16' } }), /train\.precision/);
+});
+
+const unavailable = NativeSession.unavailable();
+const skip = unavailable ? `bf16 training runs in deeprank's own sessions, which need the deeprank_ort addon (${unavailable})` : false;
+
+test('bf16 training learns, gives the same weights for the same seed, and not float32\'s', { skip }, async () => {
+  const source = xorSource(3000, 2);
+  const fit = async (precision: 'float32' | 'bf16', threads: number) => {
+    const model = dnn();
+    const result = await new Trainer(model, trainConfig({ epochs: 3, batchSize: 256, threads, precision, optimizer: { learningRate: 0.02 } })).fit({ source, rows: range(3000) });
+    return { weights: model.params.snapshot(), loss: result.history.at(-1)!.trainLoss, first: result.history[0]!.trainLoss };
+  };
+  const once = await fit('bf16', 1);
+  const again = await fit('bf16', 2);
+  assertSameTensors(once.weights, again.weights);
+  assert.equal(once.loss, again.loss);
+  const float = await fit('float32', 1);
+  assert.notEqual(once.loss, float.loss, 'bf16 products round the factors');
+  // XOR of two ids plus a numeric feature: a model that learned it has a loss far below log 2 (0.69).
+  assert.ok(once.loss < 0.5 && Math.abs(once.loss - float.loss) < 0.01, `bf16 loss ${once.loss}, float32 ${float.loss}`);
+});
+
+test('without deeprank\'s own sessions, bf16 training is refused with a message naming train.precision', async () => {
+  const create = NativeSession.create;
+  NativeSession.create = () => undefined;
+  try {
+    const trainer = new Trainer(dnn(), trainConfig({ epochs: 1, precision: 'bf16' }));
+    await assert.rejects(trainer.fit({ source: xorSource(100, 1), rows: range(100) }), (e: unknown) => e instanceof ConfigError && /precision 'bf16' needs deeprank's native addon/.test(e.message) && e.location.field === 'train.precision');
+  } finally {
+    NativeSession.create = create;
+  }
+});
