@@ -238,6 +238,10 @@ def parse_args(argv):
                     help="also time --requests single forward calls of ROWS rows "
                          "and report latency_p50_ms / latency_p99_ms")
     ap.add_argument("--requests", type=int, default=1000)
+    ap.add_argument("--autocast", choices=["bf16"], default=None,
+                    help="train under torch.autocast('cpu', dtype=torch.bfloat16), PyTorch's "
+                         "own mixed precision (the counterpart of deeprank's train.precision bf16); "
+                         "training only")
     ap.add_argument("--no-malloc-tuning", action="store_true",
                     help="leave glibc malloc at its defaults")
     args = ap.parse_args(argv)
@@ -307,6 +311,7 @@ def main(argv=None):
         "blas_threading": BLAS_THREADING,
         "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
         "malloc_tuned": malloc_tuned,
+        "autocast": args.autocast,
     }
 
     # ---- training: forward, backward, optimizer step ----
@@ -314,7 +319,12 @@ def main(argv=None):
         ids, labels = pool[i % POOL_SIZE]
         for opt in optimizers:
             opt.zero_grad(set_to_none=True)
-        loss = loss_fn(model(ids), labels)
+        if args.autocast:
+            with torch.autocast("cpu", dtype=torch.bfloat16):
+                logits = model(ids)
+            loss = loss_fn(logits.float(), labels)
+        else:
+            loss = loss_fn(model(ids), labels)
         loss.backward()
         for opt in optimizers:
             opt.step()
@@ -351,7 +361,7 @@ def main(argv=None):
                 times.append(time.perf_counter() - t0)
             summarize(times, prefix)
 
-        if args.steps > 0:
+        if args.steps > 0 and not args.autocast:
             time_scoring(model, "infer")
             # int8: PyTorch's dynamic quantization of every nn.Linear (weights int8 per tensor,
             # activations quantized per call), the counterpart of a deeprank bundle made with

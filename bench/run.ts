@@ -18,6 +18,7 @@ import { TrainConfigSchema } from '../src/train/train-config.js';
 import type { BatchSource } from '../src/train/predict.js';
 import { servingFeeds } from '../src/bundle/bundle-scorer.js';
 import type { Quantization } from '../src/engine/int8-quantization.js';
+import type { ProductPrecision } from '../src/engine/graph.js';
 import { OnnxSession } from '../src/engine/runtime.js';
 import { Random } from '../src/util/random.js';
 import { writeJsonAtomic } from '../src/util/atomic-write.js';
@@ -70,6 +71,14 @@ function machine(): Record<string, unknown> {
   };
 }
 
+/**
+ * Models whose step is mostly matrix products also train with bf16 products (train.precision
+ * 'bf16'), against PyTorch both as is and under its own bf16 autocast.
+ */
+const BF16_MODELS = new Set(['mlp', 'dcnv2']);
+/** PyTorch variants that train in bf16 are named with this suffix; deeprank's bf16 run is their counterpart. */
+const BF16_SUFFIX = '-bf16';
+
 /** Requests of 500 candidates scored one at a time through DCN-v2, for p50/p99 latency. */
 const LATENCY = { model: 'dcnv2', rows: 500, requests: 1000 };
 
@@ -95,7 +104,11 @@ class RandomBatches implements BatchSource {
   }
 }
 
-async function benchDeeprank(m: BenchModel, threads: number, steps: number) {
+/**
+ * One deeprank measurement: training and, with float32 products, scoring (scoring runs the
+ * exported float32 model whatever the training precision, so the bf16 run only trains).
+ */
+async function benchDeeprank(m: BenchModel, threads: number, steps: number, precision: ProductPrecision) {
   const spec: FeatureSpec = {
     categorical: Array.from({ length: m.tables }, (_, t) => ({ name: `f${t}`, cardinality: m.rows })),
     multiValue: [],
@@ -104,7 +117,7 @@ async function benchDeeprank(m: BenchModel, threads: number, steps: number) {
   };
   const model = new RankingModel(spec, RankingModel.parseModelSpec(m.type, m.config), { task: 'click', kind: 'binary', offset: 0 }, undefined, 1);
   const rows = new Int32Array(Math.max(steps, m.deeprankSteps) * m.batch);
-  const trainer = new Trainer(model, TrainConfigSchema.parse({ epochs: 1, batchSize: m.batch, threads, optimizer: { type: m.optimizer, learningRate: m.optimizer === 'adam' ? 1e-3 : 0.01 } }));
+  const trainer = new Trainer(model, TrainConfigSchema.parse({ epochs: 1, batchSize: m.batch, threads, precision, optimizer: { type: m.optimizer, learningRate: m.optimizer === 'adam' ? 1e-3 : 0.01 } }));
   const train = (n: number) => trainer.fit({ source: new RandomBatches(m, n, 1), rows: rows.subarray(0, n * m.batch) });
   await train(3);
   const started = performance.now();
@@ -112,35 +125,40 @@ async function benchDeeprank(m: BenchModel, threads: number, steps: number) {
   const result = await train(timedSteps);
   const peakRss = process.resourceUsage().maxRSS * 1024;
   const trainSeconds = result.history[0]!.seconds;
+  const training = {
+    engine: 'deeprank',
+    model: m.name,
+    threads,
+    batch: m.batch,
+    precision,
+    train_samples_per_s: (timedSteps * m.batch) / trainSeconds,
+    train_steps: timedSteps,
+    train_wall_s: (performance.now() - started) / 1000,
+    final_loss: result.history[0]!.trainLoss,
+  };
+  if (precision !== 'float32') return training;
   const float = await servedScoring(model, spec, m, threads, steps);
   const int8 = await servedScoring(model, spec, m, threads, steps, 'int8');
   // Parameters plus one slot per value (Adagrad) or two (Adam), as the optimizer holds them.
   const paramBytes = model.params.parameterCount() * 4;
   const optimizerBytes = paramBytes * (m.optimizer === 'adam' ? 2 : 1);
   return {
+    ...training,
     ...float.latency,
     ...(int8.latency ? { latency_int8_p50_ms: int8.latency.latency_p50_ms, latency_int8_p99_ms: int8.latency.latency_p99_ms } : {}),
     param_bytes: paramBytes,
     optimizer_state_bytes: optimizerBytes,
     peak_rss_bytes: peakRss,
     rss_over_state: peakRss / (paramBytes + optimizerBytes),
-    engine: 'deeprank',
-    model: m.name,
-    threads,
-    batch: m.batch,
-    train_samples_per_s: (timedSteps * m.batch) / trainSeconds,
-    train_steps: timedSteps,
-    train_wall_s: (performance.now() - started) / 1000,
     infer_samples_per_s: float.samplesPerS,
     infer_int8_samples_per_s: int8.samplesPerS,
-    final_loss: result.history[0]!.trainLoss,
     param_count: model.params.parameterCount(),
   };
 }
 
 /** Each measurement in a fresh process, as the PyTorch reference is, so runs cannot disturb each other. */
-function benchDeeprankIsolated(m: BenchModel, threads: number, steps: number): Record<string, number> {
-  const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--child', '--models', m.name, '--threads', String(threads), '--steps', String(steps)], {
+function benchDeeprankIsolated(m: BenchModel, threads: number, steps: number, precision: ProductPrecision = 'float32'): Record<string, number> {
+  const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--child', '--models', m.name, '--threads', String(threads), '--steps', String(steps), '--precision', precision], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -217,12 +235,13 @@ const { values } = parseArgs({
     out: { type: 'string', default: join(repoRoot, 'bench', 'results', 'latest.json') },
     'no-reference': { type: 'boolean', default: false },
     child: { type: 'boolean', default: false },
+    precision: { type: 'string', default: 'float32' },
   },
 });
 
 if (values.child) {
   const m = MODELS.find((x) => x.name === values.models)!;
-  console.log(JSON.stringify(await benchDeeprank(m, Number(values.threads), Number(values.steps))));
+  console.log(JSON.stringify(await benchDeeprank(m, Number(values.threads), Number(values.steps), values.precision as ProductPrecision)));
   process.exit(0);
 }
 
@@ -238,6 +257,8 @@ const summary: Row[] = [];
 /** One run of one model at one thread count: deeprank, then PyTorch under each BLAS, strongest first. */
 function measure(m: BenchModel, threads: number, steps: number, run: number): Row {
   const deeprank = benchDeeprankIsolated(m, threads, steps);
+  const bf16 = BF16_MODELS.has(m.name);
+  const deeprankBf16 = bf16 ? benchDeeprankIsolated(m, threads, steps, 'bf16') : undefined;
   const pytorch: Row = {};
   if (!values['no-reference']) {
     for (const blas of BLAS_VARIANTS) {
@@ -246,9 +267,11 @@ function measure(m: BenchModel, threads: number, steps: number, run: number): Ro
       pytorch[blas.name] = benchPytorch(m, threads, steps, blas.dir, latency);
       // PyTorch with sparse gradients too, for honesty: most users run the dense default.
       if (m.name === 'embedding-heavy') pytorch[`${blas.name}-sparse`] = benchPytorch(m, threads, steps, blas.dir, ['--sparse']);
+      // PyTorch's own mixed precision; its bf16 products run in oneDNN, not the BLAS, so once.
+      if (bf16 && blas === BLAS_VARIANTS[0]) pytorch[`${blas.name}${BF16_SUFFIX}`] = benchPytorch(m, threads, steps, blas.dir, ['--autocast', 'bf16']);
     }
   }
-  const row = { model: m.name, threads, run, deeprank, pytorch };
+  const row = { model: m.name, threads, run, deeprank, ...(deeprankBf16 ? { deeprank_bf16: deeprankBf16 } : {}), pytorch };
   console.log(JSON.stringify(row));
   return row;
 }
@@ -280,6 +303,12 @@ for (const name of values.models!.split(',')) {
         train_samples_per_s: stats((r) => num(r.deeprank, 'train_samples_per_s')),
         // Training at this thread count over the first one's, run by run.
         ...(threads !== threadCounts[0] ? { train_speedup_over_first_threads: stats((r, run) => num(r.deeprank, 'train_samples_per_s') / num(first[run]!.deeprank, 'train_samples_per_s')) } : {}),
+        ...(BF16_MODELS.has(m.name)
+          ? {
+              train_bf16_samples_per_s: stats((r) => num(r.deeprank_bf16, 'train_samples_per_s')),
+              ...(threads !== threadCounts[0] ? { train_bf16_speedup_over_first_threads: stats((r, run) => num(r.deeprank_bf16, 'train_samples_per_s') / num(first[run]!.deeprank_bf16, 'train_samples_per_s')) } : {}),
+            }
+          : {}),
         infer_samples_per_s: stats((r) => num(r.deeprank, 'infer_samples_per_s')),
         infer_int8_samples_per_s: stats((r) => num(r.deeprank, 'infer_int8_samples_per_s')),
         ...(m.name === LATENCY.model ? Object.fromEntries(['latency_p50_ms', 'latency_p99_ms', 'latency_int8_p50_ms', 'latency_int8_p99_ms'].map((k) => [k, stats((r) => num(r.deeprank, k))])) : {}),
@@ -291,11 +320,15 @@ for (const name of values.models!.split(',')) {
         Object.keys((mine[0]!.pytorch as Row) ?? {}).map((variant) => {
           const of = (r: Row) => (r.pytorch as Row)[variant];
           const ratio = (key: string) => stats((r) => num(r.deeprank, key) / num(of(r), key));
+          if (variant.endsWith(BF16_SUFFIX)) {
+            return [variant, { train_samples_per_s: stats((r) => num(of(r), 'train_samples_per_s')), train_bf16_ratio: stats((r) => num(r.deeprank_bf16, 'train_samples_per_s') / num(of(r), 'train_samples_per_s')) }];
+          }
           return [variant, {
             train_samples_per_s: stats((r) => num(of(r), 'train_samples_per_s')),
             infer_samples_per_s: stats((r) => num(of(r), 'infer_samples_per_s')),
             infer_int8_samples_per_s: stats((r) => num(of(r), 'infer_int8_samples_per_s')),
             train_ratio: ratio('train_samples_per_s'),
+            ...(BF16_MODELS.has(m.name) ? { train_bf16_ratio: stats((r) => num(r.deeprank_bf16, 'train_samples_per_s') / num(of(r), 'train_samples_per_s')) } : {}),
             infer_ratio: ratio('infer_samples_per_s'),
             // deeprank's int8 bundle against PyTorch's float model and against its own int8 one.
             infer_int8_over_float_ratio: stats((r) => num(r.deeprank, 'infer_int8_samples_per_s') / num(of(r), 'infer_samples_per_s')),
@@ -313,10 +346,15 @@ const fmt = (x: { min: number; median: number; max: number } | null | undefined,
 for (const e of summary) {
   const d = e.deeprank as Record<string, { min: number; median: number; max: number }>;
   const refs = Object.entries(e.pytorch as Record<string, Record<string, { min: number; median: number; max: number }>>)
-    .map(([variant, r]) => `${variant}: train ${fmt(r.train_samples_per_s)} ratio ${fmt(r.train_ratio, 2)}, infer ${fmt(r.infer_samples_per_s)} ratio ${fmt(r.infer_ratio, 2)}, int8 ratio ${fmt(r.infer_int8_over_float_ratio, 2)} (vs its int8 ${fmt(r.infer_int8_ratio, 2)})`)
+    .map(([variant, r]) =>
+      variant.endsWith(BF16_SUFFIX)
+        ? `${variant}: train ${fmt(r.train_samples_per_s)}, deeprank bf16 ratio ${fmt(r.train_bf16_ratio, 2)}`
+        : `${variant}: train ${fmt(r.train_samples_per_s)} ratio ${fmt(r.train_ratio, 2)}${r.train_bf16_ratio ? ` (bf16 ${fmt(r.train_bf16_ratio, 2)})` : ''}, infer ${fmt(r.infer_samples_per_s)} ratio ${fmt(r.infer_ratio, 2)}, int8 ratio ${fmt(r.infer_int8_over_float_ratio, 2)} (vs its int8 ${fmt(r.infer_int8_ratio, 2)})`,
+    )
     .join('; ');
   const latency = d.latency_p99_ms ? ` p50/p99 ${fmt(d.latency_p50_ms, 2)}/${fmt(d.latency_p99_ms, 2)} ms (int8 ${fmt(d.latency_int8_p50_ms, 2)}/${fmt(d.latency_int8_p99_ms, 2)})` : '';
-  console.error(`${e.model} ${e.threads}t  deeprank train ${fmt(d.train_samples_per_s)} infer ${fmt(d.infer_samples_per_s)} int8 ${fmt(d.infer_int8_samples_per_s)}${latency}  |  ${refs}`);
+  const bf16 = d.train_bf16_samples_per_s ? ` (bf16 ${fmt(d.train_bf16_samples_per_s)})` : '';
+  console.error(`${e.model} ${e.threads}t  deeprank train ${fmt(d.train_samples_per_s)}${bf16} infer ${fmt(d.infer_samples_per_s)} int8 ${fmt(d.infer_int8_samples_per_s)}${latency}  |  ${refs}`);
 }
 const measuredOn = machine();
 console.error(`measured on ${JSON.stringify(measuredOn)}`);

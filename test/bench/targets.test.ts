@@ -50,3 +50,15 @@ test('a figure no run produced (null) is left out, not judged', () => {
   const { targets } = evaluateTargets([entry('embedding-heavy', 1, { rss_over_state: null }, { train_ratio: 30 })]);
   assert.deepEqual(targets.map((t) => t.what), ['training samples/s over PyTorch (openblas)']);
 });
+
+test('bf16 training is judged against PyTorch in float32 and against PyTorch\'s own bf16 autocast, beside the float32 figure', () => {
+  const mlp = entry('mlp', 1, {}, { train_ratio: 1.2, train_bf16_ratio: 2.1 });
+  mlp.pytorch['openblas-bf16'] = { train_bf16_ratio: at(1.4) };
+  const { targets } = evaluateTargets([mlp]);
+  const training = targets.filter((t) => t.what.startsWith('training'));
+  assert.deepEqual(training.map((t) => [t.what, t.value.median, t.met]), [
+    ['training samples/s over PyTorch (openblas)', 1.2, false],
+    ['training samples/s over PyTorch (openblas), deeprank with bf16 products', 2.1, true],
+    ['training samples/s over PyTorch (openblas) with bf16 autocast, both in bf16', 1.4, false],
+  ]);
+});
