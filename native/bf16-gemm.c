@@ -68,8 +68,12 @@ static inline float flush(float x) {
   return (u & 0x7f800000u) == 0 ? bits_float(u & 0x80000000u) : x;
 }
 
-/* The MR x NR tile at c (row stride ldc) from P pair-words of a block and a panel; only rows x cols are stored. */
-static inline void tile_portable_body(size_t P, const uint32_t *a, const uint32_t *b, float *c, size_t ldc, size_t rows, size_t cols) {
+/*
+ * The MR x NR tile at c (row stride ldc) from P pair-words of a block and a panel, plus bias[j]
+ * when there is a bias and then max(x, 0) when relu, as separate float32 Add and Relu would;
+ * only rows x cols are stored.
+ */
+static inline void tile_portable_body(size_t P, const uint32_t *a, const uint32_t *b, float *c, size_t ldc, size_t rows, size_t cols, const float *bias, int relu) {
   float acc[MR][NR] = {{0}};
   for (size_t p = 0; p < P; p++) {
     const uint32_t *bp = b + p * NR;
@@ -82,16 +86,21 @@ static inline void tile_portable_body(size_t P, const uint32_t *a, const uint32_
       }
     }
   }
-  for (size_t r = 0; r < rows; r++) memcpy(c + r * ldc, acc[r], cols * sizeof(float));
+  for (size_t r = 0; r < rows; r++) {
+    for (size_t j = 0; j < cols; j++) {
+      float v = bias ? acc[r][j] + bias[j] : acc[r][j];
+      c[r * ldc + j] = relu ? (v > 0.0f ? v : 0.0f) : v;
+    }
+  }
 }
 
-static void tile_portable(size_t P, const uint32_t *a, const uint32_t *b, float *c, size_t ldc, size_t rows, size_t cols) { tile_portable_body(P, a, b, c, ldc, rows, cols); }
+static void tile_portable(size_t P, const uint32_t *a, const uint32_t *b, float *c, size_t ldc, size_t rows, size_t cols, const float *bias, int relu) { tile_portable_body(P, a, b, c, ldc, rows, cols, bias, relu); }
 
 /* ------------------------------------------------------------------------------------------ */
 /* x86 vector paths. */
 
 #ifdef X86_BF16
-FMA_TARGET static void tile_portable_fma(size_t P, const uint32_t *a, const uint32_t *b, float *c, size_t ldc, size_t rows, size_t cols) { tile_portable_body(P, a, b, c, ldc, rows, cols); }
+FMA_TARGET static void tile_portable_fma(size_t P, const uint32_t *a, const uint32_t *b, float *c, size_t ldc, size_t rows, size_t cols, const float *bias, int relu) { tile_portable_body(P, a, b, c, ldc, rows, cols, bias, relu); }
 
 static inline BF16_TARGET __mmask16 first(size_t n) { return n >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << n) - 1); }
 
@@ -115,7 +124,7 @@ BF16_TARGET static void pairs_across_bf16(const float *r0, const float *r1, size
   }
 }
 
-BF16_TARGET static void tile_bf16(size_t P, const uint32_t *a, const uint32_t *b, float *c, size_t ldc, size_t rows, size_t cols) {
+BF16_TARGET static void tile_bf16(size_t P, const uint32_t *a, const uint32_t *b, float *c, size_t ldc, size_t rows, size_t cols, const float *bias, int relu) {
   __m512 acc[MR][2];
   for (size_t r = 0; r < MR; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
   for (size_t p = 0; p < P; p++) {
@@ -129,9 +138,18 @@ BF16_TARGET static void tile_bf16(size_t P, const uint32_t *a, const uint32_t *b
     }
   }
   __mmask16 m0 = first(cols), m1 = cols > 16 ? first(cols - 16) : 0;
+  __m512 b0 = bias ? _mm512_maskz_loadu_ps(m0, bias) : _mm512_setzero_ps();
+  __m512 b1 = bias ? _mm512_maskz_loadu_ps(m1, bias + 16) : _mm512_setzero_ps();
   for (size_t r = 0; r < rows; r++) {
-    _mm512_mask_storeu_ps(c + r * ldc, m0, acc[r][0]);
-    _mm512_mask_storeu_ps(c + r * ldc + 16, m1, acc[r][1]);
+    __m512 v0 = bias ? _mm512_add_ps(acc[r][0], b0) : acc[r][0];
+    __m512 v1 = bias ? _mm512_add_ps(acc[r][1], b1) : acc[r][1];
+    /* MAXPS returns its second operand when the first is NaN or both are zeros, as v > 0 ? v : 0 does. */
+    if (relu) {
+      v0 = _mm512_max_ps(v0, _mm512_setzero_ps());
+      v1 = _mm512_max_ps(v1, _mm512_setzero_ps());
+    }
+    _mm512_mask_storeu_ps(c + r * ldc, m0, v0);
+    _mm512_mask_storeu_ps(c + r * ldc + 16, m1, v1);
   }
 }
 #endif
@@ -139,7 +157,7 @@ BF16_TARGET static void tile_bf16(size_t P, const uint32_t *a, const uint32_t *b
 /* ------------------------------------------------------------------------------------------ */
 /* Dispatch: the CPU's best path, or the portable one when DEEPRANK_BF16_KERNEL=portable. */
 
-typedef void (*TileFn)(size_t, const uint32_t *, const uint32_t *, float *, size_t, size_t, size_t);
+typedef void (*TileFn)(size_t, const uint32_t *, const uint32_t *, float *, size_t, size_t, size_t, const float *, int);
 typedef void (*AlongFn)(const float *, size_t, uint32_t *);
 typedef void (*AcrossFn)(const float *, const float *, size_t, uint32_t *);
 static struct {
@@ -178,85 +196,89 @@ int bf16_gemm_native(void) {
 /* ------------------------------------------------------------------------------------------ */
 /* Packing and the product. */
 
-typedef struct {
-  const Bf16Gemm *g;
-  size_t P, blocks, panels;
-  uint32_t *apack, *bpack;
-} Job;
-
 static size_t ceil_div(size_t a, size_t b) { return (a + b - 1) / b; }
 
-static void layout(const Bf16Gemm *g, size_t *P, size_t *blocks, size_t *panels) {
-  *P = ceil_div(g->k, 2);
-  *blocks = ceil_div(g->m, MR);
-  *panels = ceil_div(g->n, NR);
-}
+/*
+ * One operand to pack: `lines` lines of k values (rows of op(A), columns of op(B)) as groups of
+ * `width` lines, group g at out + g * width * P, the pair-word of line i and pair p at
+ * [p * width + i % width]; a last group's missing lines are zero. `across`: the pairs lie
+ * across x's rows (x is k x lines, row stride ld), else along them (x is lines x k).
+ */
+typedef struct {
+  const float *x;
+  size_t ld, k, lines, width;
+  int across;
+  uint32_t *out;
+} Operand;
 
-size_t bf16_gemm_scratch_bytes(const Bf16Gemm *g) {
-  size_t P, blocks, panels;
-  layout(g, &P, &blocks, &panels);
-  return (panels * NR + blocks * MR) * P * sizeof(uint32_t);
-}
+static size_t pack_tasks(const Operand *o) { return o->across ? ceil_div(o->k, 2) : ceil_div(o->lines, o->width); }
 
 /*
- * Lines [first, first + count) of x (row stride ld, k values each) as pair-words, line i at
- * out[p * width + (i - first)]; lines count..width-1 are zero. The pairs lie along each line.
+ * Pairs along the lines: task t converts group t, line by line. Pairs across them: task t
+ * converts rows 2t and 2t + 1 for every group, so each task reads whole rows, in order, which
+ * is what keeps a product on cold memory fast (a group's columns alone are a strided read).
  */
 #define ALONG_CHUNK 1024
-static inline void pack_along(const float *x, size_t ld, size_t k, size_t first, size_t count, size_t width, uint32_t *out) {
-  uint32_t words[ALONG_CHUNK / 2];
-  if (count < width) memset(out, 0, ceil_div(k, 2) * width * sizeof(uint32_t));
+static void pack_task(const Operand *o, size_t t) {
+  size_t P = ceil_div(o->k, 2);
+  if (o->across) {
+    const float *r0 = o->x + 2 * t * o->ld, *r1 = 2 * t + 1 < o->k ? r0 + o->ld : NULL;
+    for (size_t first = 0; first < o->lines; first += o->width) {
+      size_t count = o->lines - first < o->width ? o->lines - first : o->width;
+      uint32_t *words = o->out + first * P + t * o->width;
+      path.across(r0 + first, r1 ? r1 + first : NULL, count, words);
+      memset(words + count, 0, (o->width - count) * sizeof(uint32_t));
+    }
+    return;
+  }
+  size_t first = t * o->width, count = o->lines - first < o->width ? o->lines - first : o->width;
+  uint32_t *group = o->out + first * P, words[ALONG_CHUNK / 2];
+  if (count < o->width) memset(group, 0, P * o->width * sizeof(uint32_t));
   for (size_t i = 0; i < count; i++) {
-    const float *line = x + (first + i) * ld;
-    for (size_t k0 = 0; k0 < k; k0 += ALONG_CHUNK) {
-      size_t n = k - k0 < ALONG_CHUNK ? k - k0 : ALONG_CHUNK;
-      uint32_t *to = out + k0 / 2 * width + i;
+    const float *line = o->x + (first + i) * o->ld;
+    for (size_t k0 = 0; k0 < o->k; k0 += ALONG_CHUNK) {
+      size_t n = o->k - k0 < ALONG_CHUNK ? o->k - k0 : ALONG_CHUNK;
+      uint32_t *to = group + k0 / 2 * o->width + i;
       path.along(line + k0, n, words);
-      for (size_t w = 0; w < (n + 1) / 2; w++) to[w * width] = words[w];
+      for (size_t w = 0; w < (n + 1) / 2; w++) to[w * o->width] = words[w];
     }
   }
 }
 
-/* The same words when the pairs lie across lines: x is k x (lines), pair p = rows 2p and 2p + 1. */
-static void pack_across(const float *x, size_t ld, size_t k, size_t first, size_t count, size_t width, uint32_t *out) {
-  size_t P = ceil_div(k, 2);
-  for (size_t p = 0; p < P; p++) {
-    uint32_t *words = out + p * width;
-    const float *r0 = x + 2 * p * ld + first;
-    path.across(r0, 2 * p + 1 < k ? r0 + ld : NULL, count, words);
-    memset(words + count, 0, (width - count) * sizeof(uint32_t));
-  }
-}
+typedef struct {
+  const Bf16Gemm *g;
+  size_t P, panels;
+  Operand a, b;
+} Job;
 
-static void pack_panel(void *data, size_t panel) {
-  Job *job = data;
-  const Bf16Gemm *g = job->g;
-  size_t first = panel * NR, count = g->n - first < NR ? g->n - first : NR;
-  uint32_t *out = job->bpack + panel * NR * job->P;
-  /* With trans_b, B is n x k: column j of op(B) is row j of B, its pairs along the row. */
-  if (g->trans_b) pack_along(g->b, g->k, g->k, first, count, NR, out);
-  else pack_across(g->b, g->n, g->k, first, count, NR, out);
-}
+static void pack_a(void *data, size_t t) { pack_task(&((Job *)data)->a, t); }
+static void pack_b(void *data, size_t t) { pack_task(&((Job *)data)->b, t); }
 
 static void multiply_block(void *data, size_t block) {
   Job *job = data;
   const Bf16Gemm *g = job->g;
   size_t first = block * MR, rows = g->m - first < MR ? g->m - first : MR;
-  uint32_t *a = job->apack + block * MR * job->P;
-  if (g->trans_a) pack_across(g->a, g->m, g->k, first, rows, MR, a);
-  else pack_along(g->a, g->k, g->k, first, rows, MR, a);
+  const uint32_t *a = job->a.out + first * job->P;
   for (size_t panel = 0; panel < job->panels; panel++) {
     size_t col = panel * NR, cols = g->n - col < NR ? g->n - col : NR;
-    path.tile(job->P, a, job->bpack + panel * NR * job->P, g->c + first * g->n + col, g->n, rows, cols);
+    path.tile(job->P, a, job->b.out + col * job->P, g->c + first * g->n + col, g->n, rows, cols, g->bias ? g->bias + col : NULL, g->relu);
   }
+}
+
+size_t bf16_gemm_scratch_bytes(const Bf16Gemm *g) {
+  return (ceil_div(g->n, NR) * NR + ceil_div(g->m, MR) * MR) * ceil_div(g->k, 2) * sizeof(uint32_t);
 }
 
 void bf16_gemm(const Bf16Gemm *g, void *scratch, bf16_parallel_for parallel_for, void *runner) {
   pick();
-  Job job = {g, 0, 0, 0, NULL, NULL};
-  layout(g, &job.P, &job.blocks, &job.panels);
-  job.bpack = scratch;
-  job.apack = job.bpack + job.panels * NR * job.P;
-  parallel_for(runner, pack_panel, job.panels, &job);
-  parallel_for(runner, multiply_block, job.blocks, &job);
+  Job job = {.g = g, .P = ceil_div(g->k, 2), .panels = ceil_div(g->n, NR)};
+  /* B's panels first: each is a multiple of 64 bytes, so A's blocks start aligned too. */
+  uint32_t *bpack = scratch, *apack = bpack + job.panels * NR * job.P;
+  /* op(B) = B (k x n, pairs across its rows) or B^T (B is n x k, pairs along its rows). */
+  job.b = (Operand){g->b, g->trans_b ? g->k : g->n, g->k, g->n, NR, !g->trans_b, bpack};
+  /* op(A) = A (m x k, pairs along its rows) or A^T (A is k x m, pairs across its rows). */
+  job.a = (Operand){g->a, g->trans_a ? g->m : g->k, g->k, g->m, MR, g->trans_a, apack};
+  parallel_for(runner, pack_b, pack_tasks(&job.b), &job);
+  parallel_for(runner, pack_a, pack_tasks(&job.a), &job);
+  parallel_for(runner, multiply_block, ceil_div(g->m, MR), &job);
 }

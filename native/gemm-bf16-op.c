@@ -1,6 +1,9 @@
 /*
  * ai.deeprank.GemmBf16: Y = op(A) · op(B) for 2-D float tensors, with attributes transA and
- * transB as ONNX Gemm has them, computed with bfloat16 factors and float32 sums (bf16-gemm.c).
+ * transB as ONNX Gemm has them, computed with bfloat16 factors and float32 sums (bf16-gemm.c);
+ * optionally + bias (a third input of n values) and then max(Y, 0) (attribute relu = 1), as the
+ * float32 Add and Relu after it would, which the exporter folds in as ONNX Runtime fuses them
+ * into its own Gemm.
  * Training graphs built with `precision: 'bf16'` use it for their matrix products; it runs on
  * the session's own threads (KernelContext_ParallelFor), so a session of two threads splits
  * each product over both cores as ONNX Runtime's own Gemm does.
@@ -45,6 +48,7 @@ typedef OrtStatus *(*DomainAddFn)(OrtCustomOpDomain *domain, const OrtCustomOp *
 typedef OrtStatus *(*AddDomainFn)(OrtSessionOptions *options, OrtCustomOpDomain *domain);
 typedef OrtStatus *(*AttributeInt64Fn)(const OrtKernelInfo *info, const char *name, int64_t *out);
 typedef OrtStatus *(*GetInputFn)(const OrtKernelContext *context, size_t index, const OrtValue **out);
+typedef OrtStatus *(*ContextInputCountFn)(const OrtKernelContext *context, size_t *out);
 typedef OrtStatus *(*GetOutputFn)(OrtKernelContext *context, size_t index, const int64_t *dims, size_t rank, OrtValue **out);
 typedef OrtStatus *(*GetDataFn)(OrtValue *value, void **out);
 typedef OrtStatus *(*TypeAndShapeFn)(const OrtValue *value, OrtTensorTypeAndShapeInfo **out);
@@ -53,7 +57,7 @@ typedef OrtStatus *(*DimensionsFn)(const OrtTensorTypeAndShapeInfo *info, int64_
 typedef OrtStatus *(*ParallelForFn)(const OrtKernelContext *context, void (*fn)(void *, size_t), size_t total, size_t batches, void *data);
 
 typedef struct {
-  int trans_a, trans_b;
+  int trans_a, trans_b, relu;
   void *scratch;
   size_t scratch_bytes;
 } Kernel;
@@ -76,6 +80,7 @@ static OrtStatus *create_kernel(const OrtCustomOp *op, const void *api, const Or
   if (!kernel) return CALL(CREATE_STATUS, CreateStatusFn)(ORT_FAIL, "GemmBf16: out of memory");
   kernel->trans_a = attribute(info, "transA") != 0;
   kernel->trans_b = attribute(info, "transB") != 0;
+  kernel->relu = attribute(info, "relu") != 0;
   *out = kernel;
   return NULL;
 }
@@ -94,22 +99,19 @@ static void destroy_kernel(void *data) {
   free(kernel);
 }
 
-/* Input `index` as a matrix: its data, rows and columns. */
-static OrtStatus *matrix(OrtKernelContext *context, size_t index, const float **data, size_t *rows, size_t *cols) {
+/* Input `index` as a tensor of `rank` dimensions: its data and sizes. */
+static OrtStatus *tensor(OrtKernelContext *context, size_t index, size_t rank, const float **data, int64_t *dims) {
   const OrtValue *value;
   OrtTensorTypeAndShapeInfo *info;
-  size_t rank = 0;
-  int64_t dims[2];
+  size_t actual = 0;
   OrtStatus *status = CALL(KERNEL_CONTEXT_GET_INPUT, GetInputFn)(context, index, &value);
   if (!status) status = CALL(GET_TENSOR_TYPE_AND_SHAPE, TypeAndShapeFn)(value, &info);
   if (status) return status;
-  status = CALL(GET_DIMENSIONS_COUNT, DimensionsCountFn)(info, &rank);
-  if (!status && rank != 2) status = CALL(CREATE_STATUS, CreateStatusFn)(ORT_FAIL, "GemmBf16: operands must be 2-D");
-  if (!status) status = CALL(GET_DIMENSIONS, DimensionsFn)(info, dims, 2);
+  status = CALL(GET_DIMENSIONS_COUNT, DimensionsCountFn)(info, &actual);
+  if (!status && actual != rank) status = CALL(CREATE_STATUS, CreateStatusFn)(ORT_FAIL, rank == 2 ? "GemmBf16: operands must be 2-D" : "GemmBf16: the bias must be 1-D");
+  if (!status) status = CALL(GET_DIMENSIONS, DimensionsFn)(info, dims, rank);
   CALL(RELEASE_TENSOR_TYPE_AND_SHAPE_INFO, ReleaseFn)(info);
   if (!status) status = CALL(GET_TENSOR_MUTABLE_DATA, GetDataFn)((OrtValue *)value, (void **)data);
-  *rows = (size_t)dims[0];
-  *cols = (size_t)dims[1];
   return status;
 }
 
@@ -124,16 +126,21 @@ static void parallel_for(void *context, void (*task)(void *, size_t), size_t cou
 static OrtStatus *compute(void *data, OrtKernelContext *context) {
   Kernel *kernel = data;
   Bf16Gemm g = {0};
-  size_t a_rows, a_cols, b_rows, b_cols;
-  OrtStatus *status = matrix(context, 0, &g.a, &a_rows, &a_cols);
-  if (!status) status = matrix(context, 1, &g.b, &b_rows, &b_cols);
+  int64_t a[2], b[2], bias = 0;
+  size_t inputs = 0;
+  OrtStatus *status = tensor(context, 0, 2, &g.a, a);
+  if (!status) status = tensor(context, 1, 2, &g.b, b);
+  if (!status) status = CALL(KERNEL_CONTEXT_GET_INPUT_COUNT, ContextInputCountFn)(context, &inputs);
+  if (!status && inputs > 2) status = tensor(context, 2, 1, &g.bias, &bias);
   if (status) return status;
   g.trans_a = kernel->trans_a;
   g.trans_b = kernel->trans_b;
-  g.m = g.trans_a ? a_cols : a_rows;
-  g.k = g.trans_a ? a_rows : a_cols;
-  g.n = g.trans_b ? b_rows : b_cols;
-  if ((g.trans_b ? b_cols : b_rows) != g.k) return CALL(CREATE_STATUS, CreateStatusFn)(ORT_FAIL, "GemmBf16: inner dimensions differ");
+  g.relu = kernel->relu;
+  g.m = (size_t)a[g.trans_a ? 1 : 0];
+  g.k = (size_t)a[g.trans_a ? 0 : 1];
+  g.n = (size_t)b[g.trans_b ? 0 : 1];
+  if ((size_t)b[g.trans_b ? 1 : 0] != g.k) return CALL(CREATE_STATUS, CreateStatusFn)(ORT_FAIL, "GemmBf16: inner dimensions differ");
+  if (g.bias && (size_t)bias != g.n) return CALL(CREATE_STATUS, CreateStatusFn)(ORT_FAIL, "GemmBf16: the bias must have one value per column");
   int64_t dims[2] = {(int64_t)g.m, (int64_t)g.n};
   OrtValue *y;
   status = CALL(KERNEL_CONTEXT_GET_OUTPUT, GetOutputFn)(context, 0, dims, 2, &y);
@@ -169,15 +176,25 @@ static int float_type(const OrtCustomOp *op, size_t index) {
   (void)index;
   return FLOAT;
 }
-static size_t two(const OrtCustomOp *op) {
+static size_t three(const OrtCustomOp *op) {
   (void)op;
-  return 2;
+  return 3;
 }
 static size_t one(const OrtCustomOp *op) {
   (void)op;
   return 1;
 }
+/* OrtCustomOpInputOutputCharacteristic: the bias (input 2) may be absent. */
+static int characteristic(const OrtCustomOp *op, size_t index) {
+  (void)op;
+  return index == 2 ? 1 : 0;
+}
 static int required(const OrtCustomOp *op, size_t index) {
+  (void)op;
+  (void)index;
+  return 0;
+}
+static int default_memory(const OrtCustomOp *op, size_t index) {
   (void)op;
   (void)index;
   return 0;
@@ -193,14 +210,14 @@ static const OrtCustomOp gemm_bf16 = {
     .GetName = name,
     .GetExecutionProviderType = provider,
     .GetInputType = float_type,
-    .GetInputTypeCount = two,
+    .GetInputTypeCount = three,
     .GetOutputType = float_type,
     .GetOutputTypeCount = one,
     .KernelCompute = compute_v1,
     .KernelDestroy = destroy_kernel,
-    .GetInputCharacteristic = required,
+    .GetInputCharacteristic = characteristic,
     .GetOutputCharacteristic = required,
-    .GetInputMemoryType = required,
+    .GetInputMemoryType = default_memory,
     .GetVariadicInputMinArity = not_variadic,
     .GetVariadicInputHomogeneity = not_variadic,
     .GetVariadicOutputMinArity = not_variadic,

@@ -3,10 +3,11 @@
  * as inputs (training: the trainer feeds them every step) or as initializers (the served model).
  */
 import onnxProto from 'onnx-proto';
-import type { Attrs, DType, FloatType, Graph, OnnxEmitter, ProductPrecision, Sym } from './graph.js';
+import type { Attrs, DType, FloatType, Graph, Node, OnnxEmitter, ProductPrecision, Sym } from './graph.js';
 import { ConfigError } from '../errors.js';
 import { DEEPRANK_DOMAIN, ONNX_TYPE } from './ops.js';
 import { quantizeWeightProducts, type ProtoNode, type ProtoTensor, type Quantization } from './int8-quantization.js';
+import { bf16Epilogues, type Bf16Epilogue } from './bf16-epilogue.js';
 
 const { onnx } = onnxProto;
 
@@ -136,7 +137,12 @@ export function exportOnnx(graph: Graph, options: ExportOptions): Uint8Array {
     if (data) protoInits.push({ name: input.name, dims: input.sym.shape as number[], dataType: ONNX_TYPE[input.sym.dtype], rawData: tensorBytes(data, input.sym.dtype) });
     else graphInputs.push(valueInfo(input.name, input.sym));
   }
-  for (const node of nodes) node.op.emit(emitter, node);
+  const { chains, folded } = products === 'bf16' ? bf16Epilogues(nodes, outputEntries.map(([, s]) => s)) : { chains: new Map<Node, Bf16Epilogue>(), folded: new Set<Node>() };
+  for (const node of nodes) {
+    const chain = chains.get(node);
+    if (chain) emitter.node('GemmBf16', chain.inputs.map((s) => emitter.name(s)), [emitter.name(chain.output)], chain.relu ? { relu: 1 } : {}, DEEPRANK_DOMAIN);
+    else if (!folded.has(node)) node.op.emit(emitter, node);
+  }
   for (const [name] of identities) {
     const sym = options.outputs[name]!;
     emitter.node('Identity', [emitter.name(sym)], [name]);

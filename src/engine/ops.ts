@@ -38,12 +38,16 @@ export const DEEPRANK_DOMAIN = 'ai.deeprank';
  */
 const BF16_MIN_SIDE = 16;
 
+/** Whether a product of `a` and `b` is a GemmBf16 in a graph exported with bf16 products. */
+export function bf16Product(a: Sym, b: Sym): boolean {
+  return a.rank === 2 && b.rank === 2 && ![...a.shape, ...b.shape].some((d) => typeof d === 'number' && d < BF16_MIN_SIDE);
+}
+
 /** A product of two matrices as GemmBf16 where the export asks for bf16 products, else as `onnxOp`. */
 function matrixProduct(onnxOp: 'MatMul' | 'Gemm') {
   return (e: Parameters<OpDef['emit']>[0], node: Node) => {
     const [a, b] = node.inputs;
-    const short = [...a!.shape, ...b!.shape].some((d) => typeof d === 'number' && d < BF16_MIN_SIDE);
-    if (e.products !== 'bf16' || a!.rank !== 2 || b!.rank !== 2 || short) return simple(onnxOp)(e, node);
+    if (e.products !== 'bf16' || !bf16Product(a!, b!)) return simple(onnxOp)(e, node);
     e.node('GemmBf16', [e.name(a!), e.name(b!)], [e.name(node.outputs[0]!)], { transA: node.attrs.transA ?? 0, transB: node.attrs.transB ?? 0 }, DEEPRANK_DOMAIN);
   };
 }

@@ -8,17 +8,20 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { NativeSession } from '../../src/engine/native-session.js';
-import { CASES, digest, operands, product, reference } from '../support/gemm-bf16-cases.js';
+import onnxProto from 'onnx-proto';
+import { CASES, digest, operands, product, productModel, reference } from '../support/gemm-bf16-cases.js';
 
 const unavailable = NativeSession.unavailable();
 const skip = unavailable ? `GemmBf16 runs in deeprank's own sessions, which need the deeprank_ort addon (${unavailable})` : false;
 
-test('GemmBf16 gives the reference\'s bits on odd shapes and every transpose, on one thread and two', { skip }, async () => {
+test('GemmBf16 gives the reference\'s bits on odd shapes, every transpose and a dense layer\'s epilogue, on one thread and two', { skip }, async () => {
   for (const [index, c] of CASES.entries()) {
-    const { a, b } = operands(c, index + 1);
-    const expected = reference(c, a, b);
+    const nodes = onnxProto.onnx.ModelProto.decode(productModel(c)).graph!.node!;
+    assert.deepEqual(nodes.map((n) => n.opType), ['GemmBf16'], `${JSON.stringify(c)} is one node: the epilogue is folded in`);
+    const data = operands(c, index + 1);
+    const expected = reference(c, data.a, data.b, data.bias);
     for (const threads of [1, 2]) {
-      const got = await product(c, a, b, threads);
+      const got = await product(c, data, threads);
       const differ = got.findIndex((v, i) => !Object.is(v, expected[i]));
       assert.equal(differ, -1, `${JSON.stringify(c)} on ${threads} threads: element ${differ} is ${got[differ]}, the reference ${expected[differ]}`);
     }
@@ -39,23 +42,20 @@ test('GemmBf16 treats subnormal factors as zero and flushes subnormal sums, as A
   ];
   for (const [a, b, expected] of cases) {
     const c = { m: 1, n: 1, k: a.length, transA: false, transB: false };
-    const got = (await product(c, Float32Array.from(a), Float32Array.from(b), 1))[0]!;
+    const got = (await product(c, { a: Float32Array.from(a), b: Float32Array.from(b), bias: new Float32Array(1) }, 1))[0]!;
     assert.ok(Object.is(got, expected), `${a} · ${b}: ${Object.is(got, -0) ? '-0' : got}, expected ${Object.is(expected, -0) ? '-0' : expected}`);
     assert.ok(Object.is(reference(c, Float32Array.from(a), Float32Array.from(b))[0], expected), 'the reference agrees');
   }
 });
 
 test('the portable path gives the same bits as this CPU\'s own path', { skip, timeout: 120_000 }, async () => {
-  const here = await Promise.all(CASES.map(async (c, index) => {
-    const { a, b } = operands(c, index + 1);
-    return digest(await product(c, a, b, 2));
-  }));
+  const here = await Promise.all(CASES.map(async (c, index) => digest(await product(c, operands(c, index + 1), 2))));
   // The same products in a process that DEEPRANK_BF16_KERNEL=portable keeps off AVX512-BF16.
   const script = `
     const { CASES, operands, product, digest } = await import(${JSON.stringify(fileURLToPath(new URL('../support/gemm-bf16-cases.js', import.meta.url)))});
     const { NativeSession } = await import(${JSON.stringify(fileURLToPath(new URL('../../src/engine/native-session.js', import.meta.url)))});
     const digests = [];
-    for (const [index, c] of CASES.entries()) { const { a, b } = operands(c, index + 1); digests.push(digest(await product(c, a, b, 2))); }
+    for (const [index, c] of CASES.entries()) digests.push(digest(await product(c, operands(c, index + 1), 2)));
     console.log(JSON.stringify({ native: NativeSession.bf16Native(), digests }));`;
   const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, DEEPRANK_BF16_KERNEL: 'portable' } });
   const portable = JSON.parse(out.trim().split('\n').at(-1)!) as { native: boolean; digests: string[] };

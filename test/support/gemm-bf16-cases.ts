@@ -30,10 +30,12 @@ export interface Case {
   k: number;
   transA: boolean;
   transB: boolean;
+  /** A dense layer's epilogue, folded into the product: + bias, or relu(· + bias). */
+  epilogue?: 'bias' | 'bias+relu';
 }
 
-/** C = op(A) · op(B), each pair (k = 2p, 2p + 1) summed high index first, as VDPBF16PS does. */
-export function reference({ m, n, k, transA, transB }: Case, a: Float32Array, b: Float32Array): Float32Array {
+/** C = op(A) · op(B), each pair (k = 2p, 2p + 1) summed high index first, as VDPBF16PS does; then the epilogue in float32. */
+export function reference({ m, n, k, transA, transB, epilogue }: Case, a: Float32Array, b: Float32Array, bias?: Float32Array): Float32Array {
   const A = (i: number, p: number) => (p < k ? bf16(transA ? a[p * m + i]! : a[i * k + p]!) : 0);
   const B = (p: number, j: number) => (p < k ? bf16(transB ? b[j * k + p]! : b[p * n + j]!) : 0);
   const c = new Float32Array(m * n);
@@ -41,14 +43,14 @@ export function reference({ m, n, k, transA, transB }: Case, a: Float32Array, b:
     for (let j = 0; j < n; j++) {
       let acc = 0;
       for (let p = 0; p < k; p += 2) acc = addProduct(addProduct(acc, A(i, p + 1), B(p + 1, j)), A(i, p), B(p, j));
-      c[i * n + j] = acc;
+      if (epilogue) acc = Math.fround(acc + bias![j]!);
+      c[i * n + j] = epilogue === 'bias+relu' ? (acc > 0 ? acc : 0) : acc;
     }
   }
   return c;
 }
 
-/** Odd sizes, tiles cut at every edge (12 rows, 32 columns), an odd sum, and the bench's shapes. */
-export const CASES: Case[] = [
+const SHAPES = [
   [1, 1, 1],
   [3, 7, 5],
   [12, 32, 2],
@@ -57,24 +59,37 @@ export const CASES: Case[] = [
   [1023, 257, 9],
   [64, 256, 192],
   [192, 40, 1024],
-].flatMap(([m, n, k]) => [false, true].flatMap((transA) => [false, true].map((transB) => ({ m: m!, n: n!, k: k!, transA, transB }))));
+];
+
+/** Odd sizes, tiles cut at every edge (12 rows, 32 columns), an odd sum, the bench's shapes; every transpose, and dense layers' epilogues. */
+export const CASES: Case[] = [
+  ...SHAPES.flatMap(([m, n, k]) => [false, true].flatMap((transA) => [false, true].map((transB) => ({ m: m!, n: n!, k: k!, transA, transB })))),
+  ...SHAPES.slice(3).flatMap(([m, n, k]) => (['bias', 'bias+relu'] as const).map((epilogue) => ({ m: m!, n: n!, k: k!, transA: false, transB: false, epilogue }))),
+];
 
 export function operands(c: Case, seed: number) {
   const rng = new Random(seed);
   const a = Float32Array.from({ length: c.m * c.k }, () => rng.normal());
   const b = Float32Array.from({ length: c.k * c.n }, () => rng.normal());
-  return { a, b };
+  const bias = Float32Array.from({ length: c.n }, () => rng.normal());
+  return { a, b, bias };
 }
 
-/** The product through ONNX Runtime; symbolic sides, so that every size is a GemmBf16 node. */
-export async function product(c: Case, a: Float32Array, b: Float32Array, threads: number): Promise<Float32Array> {
+/** The product as an ONNX model of one GemmBf16 node: symbolic sides, so that every size is one. */
+export function productModel(c: Case): Uint8Array {
   const g = new Graph();
-  const aShape = c.transA ? [c.k, c.m] : [c.m, c.k];
-  const bShape = c.transB ? [c.n, c.k] : [c.k, c.n];
-  const y = op.gemm(g.input('a', c.transA ? ['k', 'm'] : ['m', 'k']), g.input('b', c.transB ? ['n', 'k'] : ['k', 'n']), { transA: c.transA, transB: c.transB });
-  const session = NativeSession.create(exportOnnx(g, { outputs: { y }, products: 'bf16' }), { threads })!;
+  const a = g.input('a', c.transA ? ['k', 'm'] : ['m', 'k']);
+  const b = g.input('b', c.transB ? ['n', 'k'] : ['k', 'n']);
+  if (!c.epilogue) return exportOnnx(g, { outputs: { y: op.gemm(a, b, { transA: c.transA, transB: c.transB }) }, products: 'bf16' });
+  const z = op.add(op.matmul(a, b), g.input('bias', ['n']));
+  return exportOnnx(g, { outputs: { y: c.epilogue === 'bias+relu' ? op.relu(z) : z }, products: 'bf16' });
+}
+
+export async function product(c: Case, { a, b, bias }: { a: Float32Array; b: Float32Array; bias: Float32Array }, threads: number): Promise<Float32Array> {
+  const session = NativeSession.create(productModel(c), { threads })!;
   const out = new Float32Array(c.m * c.n);
-  await session.run({ a: { data: a, shape: aShape }, b: { data: b, shape: bShape } }, ['y'], { y: { data: out, shape: [c.m, c.n] } });
+  const feeds = { a: { data: a, shape: c.transA ? [c.k, c.m] : [c.m, c.k] }, b: { data: b, shape: c.transB ? [c.n, c.k] : [c.k, c.n] }, ...(c.epilogue ? { bias: { data: bias, shape: [c.n] } } : {}) };
+  await session.run(feeds, ['y'], { y: { data: out, shape: [c.m, c.n] } });
   await session.release();
   return out;
 }

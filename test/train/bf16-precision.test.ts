@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import onnxProto from 'onnx-proto';
-import { Graph } from '../../src/engine/graph.js';
+import { Graph, type Sym } from '../../src/engine/graph.js';
 import * as op from '../../src/engine/ops.js';
 import { exportOnnx } from '../../src/engine/onnx-export.js';
 import { NativeSession } from '../../src/engine/native-session.js';
@@ -45,6 +45,26 @@ test('bf16 precision writes the training graph\'s products as GemmBf16, except s
   assert.equal(bf16.bf16 + bf16.float, float.float);
   const served = ops(model.exportOnnx());
   assert.deepEqual([served.bf16, served.domains], [0, ['']]);
+});
+
+test('a dense layer\'s bias and ReLU fold into its GemmBf16 only where nothing else reads what they replace', () => {
+  const layer = (biasShape: number[] = [16]) => {
+    const g = new Graph();
+    const z = op.matmul(g.input('x', ['batch', 32]), g.input('w', [32, 16], 'param'));
+    const s = op.add(z, g.input('b', biasShape, 'param'));
+    return { g, z, s, y: op.relu(s) };
+  };
+  const nodes = (bytes: Uint8Array) =>
+    onnx.ModelProto.decode(bytes).graph!.node!.map((n) => `${n.opType}(${n.input!.length})${n.attribute!.some((a) => a.name === 'relu') ? '+relu' : ''}`);
+  const chain = (outputs: (l: ReturnType<typeof layer>) => Record<string, Sym>, biasShape?: number[], products: 'float32' | 'bf16' = 'bf16') => {
+    const l = layer(biasShape);
+    return nodes(exportOnnx(l.g, { outputs: outputs(l), products }));
+  };
+  assert.deepEqual(chain((l) => ({ y: l.y })), ['GemmBf16(3)+relu']);
+  assert.deepEqual(chain((l) => ({ y: l.y, s: l.s })), ['GemmBf16(3)', 'Relu(1)'], 'the sum is read: the ReLU stays');
+  assert.deepEqual(chain((l) => ({ y: l.y, z: l.z })), ['GemmBf16(2)', 'Add(2)', 'Relu(1)'], 'the product is read: nothing folds');
+  assert.deepEqual(chain((l) => ({ y: l.y }), [1, 16]), ['GemmBf16(2)', 'Add(2)', 'Relu(1)'], 'a bias of one value per column only');
+  assert.deepEqual(chain((l) => ({ y: l.y }), undefined, 'float32'), ['MatMul(2)', 'Add(2)', 'Relu(1)'], 'float32 products leave fusing to ONNX Runtime');
 });
 
 test('a float64 graph refuses bf16 products', () => {
