@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <float.h>
 #include <math.h>
 
 #define MR 12
@@ -63,33 +64,41 @@ static void pairs_across_portable(const float *r0, const float *r1, size_t n, ui
   for (size_t i = 0; i < n; i++) out[i] = pair(r0[i], r1 ? r1[i] : 0.0f);
 }
 
-static inline float flush(float x) {
-  uint32_t u = float_bits(x);
-  return (u & 0x7f800000u) == 0 ? bits_float(u & 0x80000000u) : x;
-}
+/* A subnormal to zero of its sign; written so that the compiler vectorises it. */
+static inline float flush(float x) { return fabsf(x) < FLT_MIN ? copysignf(0.0f, x) : x; }
 
 /*
  * The MR x NR tile at c (row stride ldc) from P pair-words of a block and a panel, plus bias[j]
  * when there is a bias and then max(x, 0) when relu, as separate float32 Add and Relu would;
  * only rows x cols are stored.
  */
-static inline void tile_portable_body(size_t P, const uint32_t *a, const uint32_t *b, float *c, size_t ldc, size_t rows, size_t cols, const float *bias, int relu) {
-  float acc[MR][NR] = {{0}};
-  for (size_t p = 0; p < P; p++) {
-    const uint32_t *bp = b + p * NR;
-    for (size_t r = 0; r < MR; r++) {
-      uint32_t x = a[p * MR + r];
-      float a_hi = bits_float(x & 0xffff0000u), a_lo = bits_float(x << 16);
+/* Rows of the tile computed together: enough independent sums to hide the multiply-add latency. */
+#define PORTABLE_ROWS 3
+
+static inline __attribute__((always_inline)) void tile_portable_body(size_t P, const uint32_t *a, const uint32_t *b, float *c, size_t ldc, size_t rows, size_t cols, const float *bias, int relu) {
+  for (size_t r0 = 0; r0 < rows; r0 += PORTABLE_ROWS) {
+    float acc[PORTABLE_ROWS][NR] = {{0}};
+    for (size_t p = 0; p < P; p++) {
+      uint32_t hi_bits[NR], lo_bits[NR];
+      float b_hi[NR], b_lo[NR];
       for (size_t j = 0; j < NR; j++) {
-        float v = flush(fmaf(a_hi, bits_float(bp[j] & 0xffff0000u), acc[r][j]));
-        acc[r][j] = flush(fmaf(a_lo, bits_float(bp[j] << 16), v));
+        hi_bits[j] = b[p * NR + j] & 0xffff0000u;
+        lo_bits[j] = b[p * NR + j] << 16;
+      }
+      memcpy(b_hi, hi_bits, sizeof b_hi);
+      memcpy(b_lo, lo_bits, sizeof b_lo);
+      for (size_t r = 0; r < PORTABLE_ROWS; r++) {
+        /* Rows past the block's MR are never stored; r0 + r < MR keeps the read inside the block. */
+        uint32_t x = r0 + r < MR ? a[p * MR + r0 + r] : 0;
+        float a_hi = bits_float(x & 0xffff0000u), a_lo = bits_float(x << 16);
+        for (size_t j = 0; j < NR; j++) acc[r][j] = flush(fmaf(a_lo, b_lo[j], flush(fmaf(a_hi, b_hi[j], acc[r][j]))));
       }
     }
-  }
-  for (size_t r = 0; r < rows; r++) {
-    for (size_t j = 0; j < cols; j++) {
-      float v = bias ? acc[r][j] + bias[j] : acc[r][j];
-      c[r * ldc + j] = relu ? (v > 0.0f ? v : 0.0f) : v;
+    for (size_t r = r0; r < rows && r < r0 + PORTABLE_ROWS; r++) {
+      for (size_t j = 0; j < cols; j++) {
+        float v = bias ? acc[r - r0][j] + bias[j] : acc[r - r0][j];
+        c[r * ldc + j] = relu ? (v > 0.0f ? v : 0.0f) : v;
+      }
     }
   }
 }

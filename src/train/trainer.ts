@@ -145,6 +145,7 @@ export class Trainer {
     if (!native && this.config.precision === 'bf16') {
       throw new ConfigError(`precision 'bf16' needs deeprank's native addon (${NativeSession.unavailable() ?? "ONNX Runtime's C API was not found"}); use precision 'float32'`, { field: 'train.precision' });
     }
+    if (this.config.precision === 'bf16' && !NativeSession.bf16Native()) warnEmulatedBf16();
     const session = native ?? (await OnnxSession.create(bytes, sessionOptions));
     const feeder = new BatchFeeder(built.ctx, this.model.params, this.model.spec.numeric.length, this.model.head.task);
     const featureDropout = new FeatureDropout(this.config.featureDropout ?? {}, this.model.spec, this.config.seed);
@@ -319,4 +320,12 @@ export class Trainer {
     }
     return metadata as CheckpointState;
   }
+}
+
+let warnedEmulatedBf16 = false;
+/** Once a process: bf16 on a CPU without AVX512-BF16 computes the same bits, but slowly. */
+function warnEmulatedBf16(): void {
+  if (warnedEmulatedBf16) return;
+  warnedEmulatedBf16 = true;
+  process.emitWarning("train.precision 'bf16': this CPU has no AVX512-BF16, so the products run as fused multiply-adds (the same bits), several times slower than float32 ones", { code: 'DEEPRANK_BF16_EMULATED' });
 }

@@ -6,6 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import onnxProto from 'onnx-proto';
 import { Graph, type Sym } from '../../src/engine/graph.js';
 import * as op from '../../src/engine/ops.js';
@@ -98,6 +100,23 @@ test('bf16 training learns, gives the same weights for the same seed, and not fl
   assert.notEqual(once.loss, float.loss, 'bf16 products round the factors');
   // XOR of two ids plus a numeric feature: a model that learned it has a loss far below log 2 (0.69).
   assert.ok(once.loss < 0.5 && Math.abs(once.loss - float.loss) < 0.01, `bf16 loss ${once.loss}, float32 ${float.loss}`);
+});
+
+test('bf16 training warns, once, where the CPU has no AVX512-BF16 and the products are emulated', { skip }, () => {
+  const script = `
+    const { RankingModel } = await import(${JSON.stringify(fileURLToPath(new URL('../../src/train/ranking-model.js', import.meta.url)))});
+    const { Trainer } = await import(${JSON.stringify(fileURLToPath(new URL('../../src/train/trainer.js', import.meta.url)))});
+    const { trainConfig, range, xorSource, xorSpec } = await import(${JSON.stringify(fileURLToPath(new URL('./fixtures.js', import.meta.url)))});
+    for (let i = 0; i < 2; i++) {
+      const model = new RankingModel(xorSpec, RankingModel.parseModelSpec('dnn', { embeddingDim: 8, hiddenUnits: [32] }), { task: 'click', kind: 'binary', offset: 0 }, undefined, 1);
+      await new Trainer(model, trainConfig({ epochs: 1, precision: 'bf16' })).fit({ source: xorSource(200, 1), rows: range(200) });
+    }`;
+  const stderr = (kernel?: string) =>
+    spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, ...(kernel ? { DEEPRANK_BF16_KERNEL: kernel } : {}) } }).stderr;
+  const emulated = stderr('portable');
+  assert.equal(emulated.match(/DEEPRANK_BF16_EMULATED/g)?.length, 1, emulated);
+  assert.match(emulated, /no AVX512-BF16/);
+  if (NativeSession.bf16Native()) assert.doesNotMatch(stderr(), /DEEPRANK_BF16_EMULATED/);
 });
 
 test('without deeprank\'s own sessions, bf16 training is refused with a message naming train.precision', async () => {
