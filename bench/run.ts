@@ -295,18 +295,19 @@ for (const name of values.models!.split(',')) {
   for (const threads of threadCounts) {
     const mine = byThreads.get(threads)!;
     const stats = (get: (r: Row, run: number) => number) => spread(mine.map(get));
+    // Training at this thread count over the first one's, run by run, for deeprank's float32 or bf16 run.
+    const speedup = (run: 'deeprank' | 'deeprank_bf16') => stats((r, i) => num(r[run], 'train_samples_per_s') / num(first[i]![run], 'train_samples_per_s'));
     const entry: Row = {
       model: m.name,
       threads,
       runs: mine.length,
       deeprank: {
         train_samples_per_s: stats((r) => num(r.deeprank, 'train_samples_per_s')),
-        // Training at this thread count over the first one's, run by run.
-        ...(threads !== threadCounts[0] ? { train_speedup_over_first_threads: stats((r, run) => num(r.deeprank, 'train_samples_per_s') / num(first[run]!.deeprank, 'train_samples_per_s')) } : {}),
+        ...(threads !== threadCounts[0] ? { train_speedup_over_first_threads: speedup('deeprank') } : {}),
         ...(BF16_MODELS.has(m.name)
           ? {
               train_bf16_samples_per_s: stats((r) => num(r.deeprank_bf16, 'train_samples_per_s')),
-              ...(threads !== threadCounts[0] ? { train_bf16_speedup_over_first_threads: stats((r, run) => num(r.deeprank_bf16, 'train_samples_per_s') / num(first[run]!.deeprank_bf16, 'train_samples_per_s')) } : {}),
+              ...(threads !== threadCounts[0] ? { train_bf16_speedup_over_first_threads: speedup('deeprank_bf16') } : {}),
             }
           : {}),
         infer_samples_per_s: stats((r) => num(r.deeprank, 'infer_samples_per_s')),
@@ -320,15 +321,14 @@ for (const name of values.models!.split(',')) {
         Object.keys((mine[0]!.pytorch as Row) ?? {}).map((variant) => {
           const of = (r: Row) => (r.pytorch as Row)[variant];
           const ratio = (key: string) => stats((r) => num(r.deeprank, key) / num(of(r), key));
-          if (variant.endsWith(BF16_SUFFIX)) {
-            return [variant, { train_samples_per_s: stats((r) => num(of(r), 'train_samples_per_s')), train_bf16_ratio: stats((r) => num(r.deeprank_bf16, 'train_samples_per_s') / num(of(r), 'train_samples_per_s')) }];
-          }
+          const bf16Ratio = () => stats((r) => num(r.deeprank_bf16, 'train_samples_per_s') / num(of(r), 'train_samples_per_s'));
+          if (variant.endsWith(BF16_SUFFIX)) return [variant, { train_samples_per_s: stats((r) => num(of(r), 'train_samples_per_s')), train_bf16_ratio: bf16Ratio() }];
           return [variant, {
             train_samples_per_s: stats((r) => num(of(r), 'train_samples_per_s')),
             infer_samples_per_s: stats((r) => num(of(r), 'infer_samples_per_s')),
             infer_int8_samples_per_s: stats((r) => num(of(r), 'infer_int8_samples_per_s')),
             train_ratio: ratio('train_samples_per_s'),
-            ...(BF16_MODELS.has(m.name) ? { train_bf16_ratio: stats((r) => num(r.deeprank_bf16, 'train_samples_per_s') / num(of(r), 'train_samples_per_s')) } : {}),
+            ...(BF16_MODELS.has(m.name) ? { train_bf16_ratio: bf16Ratio() } : {}),
             infer_ratio: ratio('infer_samples_per_s'),
             // deeprank's int8 bundle against PyTorch's float model and against its own int8 one.
             infer_int8_over_float_ratio: stats((r) => num(r.deeprank, 'infer_int8_samples_per_s') / num(of(r), 'infer_samples_per_s')),

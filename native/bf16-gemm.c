@@ -67,14 +67,14 @@ static void pairs_across_portable(const float *r0, const float *r1, size_t n, ui
 /* A subnormal to zero of its sign; written so that the compiler vectorises it. */
 static inline float flush(float x) { return fabsf(x) < FLT_MIN ? copysignf(0.0f, x) : x; }
 
+/* Rows of the tile computed together: enough independent sums to hide the multiply-add latency. */
+#define PORTABLE_ROWS 3
+
 /*
  * The MR x NR tile at c (row stride ldc) from P pair-words of a block and a panel, plus bias[j]
  * when there is a bias and then max(x, 0) when relu, as separate float32 Add and Relu would;
  * only rows x cols are stored.
  */
-/* Rows of the tile computed together: enough independent sums to hide the multiply-add latency. */
-#define PORTABLE_ROWS 3
-
 static inline __attribute__((always_inline)) void tile_portable_body(size_t P, const uint32_t *a, const uint32_t *b, float *c, size_t ldc, size_t rows, size_t cols, const float *bias, int relu) {
   for (size_t r0 = 0; r0 < rows; r0 += PORTABLE_ROWS) {
     float acc[PORTABLE_ROWS][NR] = {{0}};
