@@ -71,11 +71,11 @@ static inline float flush(float x) { return fabsf(x) < FLT_MIN ? copysignf(0.0f,
 #define PORTABLE_ROWS 3
 
 /*
- * The MR x NR tile at c (row stride ldc) from P pair-words of a block and a panel, plus bias[j]
- * when there is a bias and then max(x, 0) when relu, as separate float32 Add and Relu would;
- * only rows x cols are stored.
+ * The MR x NR tile at c (row stride ldc) from P pair-words of a block and a panel, plus
+ * add[r * add_ld + j] when there is an addend (add_ld 0: one value per column) and then
+ * max(x, 0) when relu, as separate float32 Add and Relu would; only rows x cols are stored.
  */
-static inline __attribute__((always_inline)) void tile_portable_body(size_t P, const uint32_t *a, const uint32_t *b, float *c, size_t ldc, size_t rows, size_t cols, const float *bias, int relu) {
+static inline __attribute__((always_inline)) void tile_portable_body(size_t P, const uint32_t *a, const uint32_t *b, float *c, size_t ldc, size_t rows, size_t cols, const float *add, size_t add_ld, int relu) {
   for (size_t r0 = 0; r0 < rows; r0 += PORTABLE_ROWS) {
     float acc[PORTABLE_ROWS][NR] = {{0}};
     for (size_t p = 0; p < P; p++) {
@@ -96,20 +96,20 @@ static inline __attribute__((always_inline)) void tile_portable_body(size_t P, c
     }
     for (size_t r = r0; r < rows && r < r0 + PORTABLE_ROWS; r++) {
       for (size_t j = 0; j < cols; j++) {
-        float v = bias ? acc[r - r0][j] + bias[j] : acc[r - r0][j];
+        float v = add ? acc[r - r0][j] + add[r * add_ld + j] : acc[r - r0][j];
         c[r * ldc + j] = relu ? (v > 0.0f ? v : 0.0f) : v;
       }
     }
   }
 }
 
-static void tile_portable(size_t P, const uint32_t *a, const uint32_t *b, float *c, size_t ldc, size_t rows, size_t cols, const float *bias, int relu) { tile_portable_body(P, a, b, c, ldc, rows, cols, bias, relu); }
+static void tile_portable(size_t P, const uint32_t *a, const uint32_t *b, float *c, size_t ldc, size_t rows, size_t cols, const float *add, size_t add_ld, int relu) { tile_portable_body(P, a, b, c, ldc, rows, cols, add, add_ld, relu); }
 
 /* ------------------------------------------------------------------------------------------ */
 /* x86 vector paths. */
 
 #ifdef X86_BF16
-FMA_TARGET static void tile_portable_fma(size_t P, const uint32_t *a, const uint32_t *b, float *c, size_t ldc, size_t rows, size_t cols, const float *bias, int relu) { tile_portable_body(P, a, b, c, ldc, rows, cols, bias, relu); }
+FMA_TARGET static void tile_portable_fma(size_t P, const uint32_t *a, const uint32_t *b, float *c, size_t ldc, size_t rows, size_t cols, const float *add, size_t add_ld, int relu) { tile_portable_body(P, a, b, c, ldc, rows, cols, add, add_ld, relu); }
 
 static inline BF16_TARGET __mmask16 first(size_t n) { return n >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << n) - 1); }
 
@@ -133,7 +133,7 @@ BF16_TARGET static void pairs_across_bf16(const float *r0, const float *r1, size
   }
 }
 
-BF16_TARGET static void tile_bf16(size_t P, const uint32_t *a, const uint32_t *b, float *c, size_t ldc, size_t rows, size_t cols, const float *bias, int relu) {
+BF16_TARGET static void tile_bf16(size_t P, const uint32_t *a, const uint32_t *b, float *c, size_t ldc, size_t rows, size_t cols, const float *add, size_t add_ld, int relu) {
   __m512 acc[MR][2];
   for (size_t r = 0; r < MR; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
   for (size_t p = 0; p < P; p++) {
@@ -147,11 +147,9 @@ BF16_TARGET static void tile_bf16(size_t P, const uint32_t *a, const uint32_t *b
     }
   }
   __mmask16 m0 = first(cols), m1 = cols > 16 ? first(cols - 16) : 0;
-  __m512 b0 = bias ? _mm512_maskz_loadu_ps(m0, bias) : _mm512_setzero_ps();
-  __m512 b1 = bias ? _mm512_maskz_loadu_ps(m1, bias + 16) : _mm512_setzero_ps();
   for (size_t r = 0; r < rows; r++) {
-    __m512 v0 = bias ? _mm512_add_ps(acc[r][0], b0) : acc[r][0];
-    __m512 v1 = bias ? _mm512_add_ps(acc[r][1], b1) : acc[r][1];
+    __m512 v0 = add ? _mm512_add_ps(acc[r][0], _mm512_maskz_loadu_ps(m0, add + r * add_ld)) : acc[r][0];
+    __m512 v1 = add ? _mm512_add_ps(acc[r][1], _mm512_maskz_loadu_ps(m1, add + r * add_ld + 16)) : acc[r][1];
     /* MAXPS returns its second operand when the first is NaN or both are zeros, as v > 0 ? v : 0 does. */
     if (relu) {
       v0 = _mm512_max_ps(v0, _mm512_setzero_ps());
@@ -166,7 +164,7 @@ BF16_TARGET static void tile_bf16(size_t P, const uint32_t *a, const uint32_t *b
 /* ------------------------------------------------------------------------------------------ */
 /* Dispatch: the CPU's best path, or the portable one when DEEPRANK_BF16_KERNEL=portable. */
 
-typedef void (*TileFn)(size_t, const uint32_t *, const uint32_t *, float *, size_t, size_t, size_t, const float *, int);
+typedef void (*TileFn)(size_t, const uint32_t *, const uint32_t *, float *, size_t, size_t, size_t, const float *, size_t, int);
 typedef void (*AlongFn)(const float *, size_t, uint32_t *);
 typedef void (*AcrossFn)(const float *, const float *, size_t, uint32_t *);
 static struct {
@@ -270,7 +268,7 @@ static void multiply_block(void *data, size_t block) {
   const uint32_t *a = job->a.out + first * job->P;
   for (size_t panel = 0; panel < job->panels; panel++) {
     size_t col = panel * NR, cols = g->n - col < NR ? g->n - col : NR;
-    path.tile(job->P, a, job->b.out + col * job->P, g->c + first * g->n + col, g->n, rows, cols, g->bias ? g->bias + col : NULL, g->relu);
+    path.tile(job->P, a, job->b.out + col * job->P, g->c + first * g->n + col, g->n, rows, cols, g->addend ? g->addend + first * g->addend_ld + col : NULL, g->addend_ld, g->relu);
   }
 }
 

@@ -20,15 +20,19 @@ typedef struct {
   float *c;
   size_t m, n, k;
   int trans_a, trans_b;
-  /* Optional epilogue, as ONNX Add and Relu after the product: C[i][j] += bias[j] (bias: n values or NULL), then max(C, 0). */
-  const float *bias;
+  /*
+   * Optional epilogue, as ONNX Add and Relu after the product: C[i][j] += addend[i * addend_ld + j]
+   * (addend_ld 0: n values added to every row; n: an m x n matrix), then max(C, 0).
+   */
+  const float *addend;
+  size_t addend_ld;
   int relu;
 } Bf16Gemm;
 
 /* Bytes of scratch memory bf16_gemm needs for this shape. */
 size_t bf16_gemm_scratch_bytes(const Bf16Gemm *g);
 
-/* C = op(A) · op(B) (+ bias, relu); `scratch` (64-byte aligned) holds bf16_gemm_scratch_bytes(g). */
+/* C = op(A) · op(B) (+ addend, relu); `scratch` (64-byte aligned) holds bf16_gemm_scratch_bytes(g). */
 void bf16_gemm(const Bf16Gemm *g, void *scratch, bf16_parallel_for parallel_for, void *runner);
 
 /* 1 when this CPU runs the products with VDPBF16PS, 0 when with fused multiply-adds. */

@@ -6,8 +6,8 @@
  *
  * The library is the one onnxruntime-node has already loaded into the process (found by its
  * soname, never loaded from a path of ours); ort-api.h lists the part of its C API used here.
- * Every session also knows deeprank's own operator, GemmBf16 (gemm-bf16-op.c), which training
- * graphs with bf16 products use.
+ * Every session also knows deeprank's own operators (custom-op.h), which training graphs use:
+ * GemmBf16 for bf16 products, and fused elementwise steps (elementwise-ops.c).
  */
 #define _GNU_SOURCE /* RTLD_NOLOAD */
 #include <stdint.h>
@@ -16,7 +16,7 @@
 #include <node_api.h>
 #include "ort-api.h"
 #include "bf16-gemm.h"
-#include "gemm-bf16-op.h"
+#include "custom-op.h"
 #if defined(__linux__)
 #include <dlfcn.h>
 #endif
@@ -114,7 +114,7 @@ static napi_value create_session(napi_env env, napi_callback_info info) {
              ok(env, CALL(SET_SESSION_GRAPH_OPTIMIZATION_LEVEL, SetIntFn)(options, GRAPH_OPTIMIZE_ALL)) &&
              ok(env, CALL(ADD_SESSION_CONFIG_ENTRY, AddConfigEntryFn)(options, "session.intra_op.allow_spinning", "1")) &&
              ok(env, CALL(ADD_SESSION_CONFIG_ENTRY, AddConfigEntryFn)(options, "session.force_spinning_stop", within_run ? "1" : "0")) &&
-             ok(env, gemm_bf16_register(options)) &&
+             ok(env, deeprank_ops_register(options)) &&
              ok(env, CALL(CREATE_SESSION_FROM_ARRAY, CreateSessionFromArrayFn)(env_, model, model_bytes, options, &session));
   if (options) CALL(RELEASE_SESSION_OPTIONS, ReleaseFn)(options);
   if (!done) return NULL;
@@ -248,6 +248,14 @@ static napi_value bf16_native(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* ortLoaded(): whether ONNX Runtime's C API was found in this process, so ortSession gives sessions. */
+static napi_value loaded(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value result;
+  napi_get_boolean(env, load(), &result);
+  return result;
+}
+
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   napi_property_descriptor properties[] = {
       {"ortSession", NULL, create_session, NULL, NULL, NULL, napi_default, NULL},
@@ -255,6 +263,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       {"ortInputNames", NULL, input_names, NULL, NULL, NULL, napi_default, NULL},
       {"ortRelease", NULL, release, NULL, NULL, NULL, napi_default, NULL},
       {"ortBf16Native", NULL, bf16_native, NULL, NULL, NULL, napi_default, NULL},
+      {"ortLoaded", NULL, loaded, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof(properties) / sizeof(properties[0]), properties);
   return exports;

@@ -69,6 +69,8 @@ export interface OnnxEmitter {
   node(opType: string, inputs: readonly string[], outputs: readonly string[], attrs?: Attrs, domain?: string): void;
   readonly floatType: FloatType;
   readonly products: ProductPrecision;
+  /** Whether deeprank's fused operators (native/elementwise-ops.c) may be written. */
+  readonly fused: boolean;
 }
 
 export type InputKind = 'data' | 'param';

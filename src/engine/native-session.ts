@@ -17,6 +17,7 @@ interface OrtAddon {
   ortInputNames(session: object): string[];
   ortRelease(session: object): void;
   ortBf16Native(): boolean;
+  ortLoaded(): boolean;
 }
 
 const addon = process.env.DEEPRANK_ORT === 'js' ? undefined : loadAddon<OrtAddon>('deeprank_ort');
@@ -42,6 +43,7 @@ export class NativeSession {
   static unavailable(): string | undefined {
     if (process.env.DEEPRANK_ORT === 'js') return 'DEEPRANK_ORT=js';
     if (!addon) return 'not built: see npm install\'s output';
+    if (!addon.ortLoaded()) return "ONNX Runtime's C API was not found in this process";
     return undefined;
   }
 

@@ -3,11 +3,11 @@
  * as inputs (training: the trainer feeds them every step) or as initializers (the served model).
  */
 import onnxProto from 'onnx-proto';
-import type { Attrs, DType, FloatType, Graph, Node, OnnxEmitter, ProductPrecision, Sym } from './graph.js';
+import type { Attrs, DType, FloatType, Graph, OnnxEmitter, ProductPrecision, Sym } from './graph.js';
 import { ConfigError } from '../errors.js';
 import { DEEPRANK_DOMAIN, ONNX_TYPE } from './ops.js';
 import { quantizeWeightProducts, type ProtoNode, type ProtoTensor, type Quantization } from './int8-quantization.js';
-import { bf16Epilogues, type Bf16Epilogue } from './bf16-epilogue.js';
+import { fusions } from './fusions.js';
 
 const { onnx } = onnxProto;
 
@@ -23,6 +23,11 @@ export interface ExportOptions {
   quantize?: Quantization;
   /** 2-D matrix products in bf16 (graph.ts ProductPrecision); default float32. */
   products?: ProductPrecision;
+  /**
+   * deeprank's fused elementwise operators (fusions.ts, ReluGrad): one pass over memory where
+   * ONNX nodes take two or three, to the same bits; only deeprank's own sessions run the graph.
+   */
+  fused?: boolean;
   /** Free-form metadata stored in the model (deeprank version, feature schema hash ...). */
   metadata?: Readonly<Record<string, string>>;
 }
@@ -92,6 +97,7 @@ export function exportOnnx(graph: Graph, options: ExportOptions): Uint8Array {
   const emitter: OnnxEmitter = {
     floatType: graph.floatType as FloatType,
     products,
+    fused: options.fused ?? false,
     name: (sym) => {
       let name = names.get(sym.id);
       if (!name) {
@@ -137,10 +143,10 @@ export function exportOnnx(graph: Graph, options: ExportOptions): Uint8Array {
     if (data) protoInits.push({ name: input.name, dims: input.sym.shape as number[], dataType: ONNX_TYPE[input.sym.dtype], rawData: tensorBytes(data, input.sym.dtype) });
     else graphInputs.push(valueInfo(input.name, input.sym));
   }
-  const { chains, folded } = products === 'bf16' ? bf16Epilogues(nodes, outputEntries.map(([, s]) => s)) : { chains: new Map<Node, Bf16Epilogue>(), folded: new Set<Node>() };
+  const { byLast, folded } = fusions(nodes, outputEntries.map(([, s]) => s), emitter);
   for (const node of nodes) {
-    const chain = chains.get(node);
-    if (chain) emitter.node('GemmBf16', chain.inputs.map((s) => emitter.name(s)), [emitter.name(chain.output)], chain.relu ? { relu: 1 } : {}, DEEPRANK_DOMAIN);
+    const fusion = byLast.get(node);
+    if (fusion) emitter.node(fusion.opType, fusion.inputs.map((s) => emitter.name(s)), [emitter.name(fusion.output)], fusion.attrs, DEEPRANK_DOMAIN);
     else if (!folded.has(node)) node.op.emit(emitter, node);
   }
   for (const [name] of identities) {

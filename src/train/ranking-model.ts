@@ -8,9 +8,9 @@
  * `prediction/<task>` per task besides `prediction` (the first, main task).
  */
 import type { FeatureSpec } from '../data/batch.js';
-import { Graph, Sym, type FloatType, type ProductPrecision } from '../engine/graph.js';
+import { Graph, Sym, type FloatType } from '../engine/graph.js';
 import { gradients } from '../engine/autodiff.js';
-import { exportOnnx } from '../engine/onnx-export.js';
+import { exportOnnx, type ExportOptions } from '../engine/onnx-export.js';
 import type { Quantization } from '../engine/int8-quantization.js';
 import { add, reduceMean, sigmoid, sigmoidCrossEntropy, slice, square, sub } from '../engine/ops.js';
 import { ParameterStore } from '../engine/parameter-store.js';
@@ -172,10 +172,10 @@ export class RankingModel {
 
   /**
    * Training graph bytes: loss, prediction, gradients of every weight and gathered row block,
-   * state updates. With `products: 'bf16'` its matrix products are GemmBf16, which only
-   * NativeSession runs.
+   * state updates. With `products: 'bf16'` its matrix products are GemmBf16, and with `fused`
+   * its elementwise steps may be deeprank's fused operators: only NativeSession runs those.
    */
-  trainingGraph(listwise?: ListwiseConfig, taskWeights?: TaskWeights, products: ProductPrecision = 'float32'): { bytes: Uint8Array; built: BuiltGraph } {
+  trainingGraph(listwise?: ListwiseConfig, taskWeights?: TaskWeights, { products = 'float32', fused = false }: Pick<ExportOptions, 'products' | 'fused'> = {}): { bytes: Uint8Array; built: BuiltGraph } {
     const built = this.build('train', 'float32', listwise, taskWeights);
     const { graph, ctx, loss, prediction } = built;
     const params = graph.inputs.filter((i) => i.kind === 'param' && this.params.dense.has(i.name));
@@ -191,7 +191,7 @@ export class RankingModel {
       outputs[gradientOf(lookup)] = block ? slice(grad, 1, block.offset, block.offset + this.params.tables.get(lookup.table)!.dim) : grad;
     }
     for (const update of ctx.stateUpdates) outputs[update.output] = update.value;
-    return { bytes: exportOnnx(graph, { outputs, graphName: `${this.model.type}-train`, products }), built };
+    return { bytes: exportOnnx(graph, { outputs, graphName: `${this.model.type}-train`, products, fused }), built };
   }
 
   /** Deterministic forward graph with weights and gathered rows as inputs (validation during training), plus the model's further outputs. */

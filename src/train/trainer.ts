@@ -135,7 +135,9 @@ export class Trainer {
     if (watched && !this.metricNames.includes(watched)) this.metricNames.push(watched);
 
     const { listwise } = this.config;
-    const { bytes, built } = this.model.trainingGraph(listwise, this.config.taskWeights, this.config.precision);
+    // deeprank's own sessions run its fused operators; onnxruntime-node's run the plain ONNX graph.
+    const fused = NativeSession.unavailable() === undefined;
+    const { bytes, built } = this.model.trainingGraph(listwise, this.config.taskWeights, { products: this.config.precision, fused });
     if (listwise && built.ctx.stateUpdates.length > 0) {
       throw new ConfigError('listwise training pads lists with ignored rows, which batch normalization would count in its batch statistics; set the model\'s batchNorm: false', { field: 'train.listwise' });
     }
@@ -143,7 +145,7 @@ export class Trainer {
     const sessionOptions = { threads: this.threads, spin: 'within-run' } as const;
     const native = NativeSession.create(bytes, sessionOptions);
     if (!native && this.config.precision === 'bf16') {
-      throw new ConfigError(`precision 'bf16' needs deeprank's native addon (${NativeSession.unavailable() ?? "ONNX Runtime's C API was not found"}); use precision 'float32'`, { field: 'train.precision' });
+      throw new ConfigError(`precision 'bf16' needs deeprank's native addon (${NativeSession.unavailable()}); use precision 'float32'`, { field: 'train.precision' });
     }
     if (this.config.precision === 'bf16' && !NativeSession.bf16Native()) warnEmulatedBf16();
     const session = native ?? (await OnnxSession.create(bytes, sessionOptions));

@@ -14,12 +14,12 @@ import { CASES, digest, operands, product, productModel, reference } from '../su
 const unavailable = NativeSession.unavailable();
 const skip = unavailable ? `GemmBf16 runs in deeprank's own sessions, which need the deeprank_ort addon (${unavailable})` : false;
 
-test('GemmBf16 gives the reference\'s bits on odd shapes, every transpose and a dense layer\'s epilogue, on one thread and two', { skip }, async () => {
+test('GemmBf16 gives the reference\'s bits on odd shapes, every transpose, a dense layer\'s epilogue and a gradient sum\'s addend, on one thread and two', { skip }, async () => {
   for (const [index, c] of CASES.entries()) {
     const nodes = onnxProto.onnx.ModelProto.decode(productModel(c)).graph!.node!;
     assert.deepEqual(nodes.map((n) => n.opType), ['GemmBf16'], `${JSON.stringify(c)} is one node: the epilogue is folded in`);
     const data = operands(c, index + 1);
-    const expected = reference(c, data.a, data.b, data.bias);
+    const expected = reference(c, data.a, data.b, data.addend);
     for (const threads of [1, 2]) {
       const got = await product(c, data, threads);
       const differ = got.findIndex((v, i) => !Object.is(v, expected[i]));
@@ -42,7 +42,7 @@ test('GemmBf16 treats subnormal factors as zero and flushes subnormal sums, as A
   ];
   for (const [a, b, expected] of cases) {
     const c = { m: 1, n: 1, k: a.length, transA: false, transB: false };
-    const got = (await product(c, { a: Float32Array.from(a), b: Float32Array.from(b), bias: new Float32Array(1) }, 1))[0]!;
+    const got = (await product(c, { a: Float32Array.from(a), b: Float32Array.from(b), addend: new Float32Array(1) }, 1))[0]!;
     assert.ok(Object.is(got, expected), `${a} · ${b}: ${Object.is(got, -0) ? '-0' : got}, expected ${Object.is(expected, -0) ? '-0' : expected}`);
     assert.ok(Object.is(reference(c, Float32Array.from(a), Float32Array.from(b))[0], expected), 'the reference agrees');
   }

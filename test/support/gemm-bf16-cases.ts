@@ -30,12 +30,12 @@ export interface Case {
   k: number;
   transA: boolean;
   transB: boolean;
-  /** A dense layer's epilogue, folded into the product: + bias, or relu(· + bias). */
-  epilogue?: 'bias' | 'bias+relu';
+  /** An epilogue folded into the product: a dense layer's + bias or relu(· + bias), or a gradient sum's + C (m x n). */
+  epilogue?: 'bias' | 'bias+relu' | 'addend';
 }
 
 /** C = op(A) · op(B), each pair (k = 2p, 2p + 1) summed high index first, as VDPBF16PS does; then the epilogue in float32. */
-export function reference({ m, n, k, transA, transB, epilogue }: Case, a: Float32Array, b: Float32Array, bias?: Float32Array): Float32Array {
+export function reference({ m, n, k, transA, transB, epilogue }: Case, a: Float32Array, b: Float32Array, addend?: Float32Array): Float32Array {
   const A = (i: number, p: number) => (p < k ? bf16(transA ? a[p * m + i]! : a[i * k + p]!) : 0);
   const B = (p: number, j: number) => (p < k ? bf16(transB ? b[j * k + p]! : b[p * n + j]!) : 0);
   const c = new Float32Array(m * n);
@@ -43,7 +43,7 @@ export function reference({ m, n, k, transA, transB, epilogue }: Case, a: Float3
     for (let j = 0; j < n; j++) {
       let acc = 0;
       for (let p = 0; p < k; p += 2) acc = addProduct(addProduct(acc, A(i, p + 1), B(p + 1, j)), A(i, p), B(p, j));
-      if (epilogue) acc = Math.fround(acc + bias![j]!);
+      if (epilogue) acc = Math.fround(acc + addend![epilogue === 'addend' ? i * n + j : j]!);
       c[i * n + j] = epilogue === 'bias+relu' ? (acc > 0 ? acc : 0) : acc;
     }
   }
@@ -61,18 +61,19 @@ const SHAPES = [
   [192, 40, 1024],
 ];
 
-/** Odd sizes, tiles cut at every edge (12 rows, 32 columns), an odd sum, the bench's shapes; every transpose, and dense layers' epilogues. */
+/** Odd sizes, tiles cut at every edge (12 rows, 32 columns), an odd sum, the bench's shapes; every transpose, dense layers' epilogues and gradient sums. */
 export const CASES: Case[] = [
   ...SHAPES.flatMap(([m, n, k]) => [false, true].flatMap((transA) => [false, true].map((transB) => ({ m: m!, n: n!, k: k!, transA, transB })))),
   ...SHAPES.slice(3).flatMap(([m, n, k]) => (['bias', 'bias+relu'] as const).map((epilogue) => ({ m: m!, n: n!, k: k!, transA: false, transB: false, epilogue }))),
+  ...SHAPES.slice(3).flatMap(([m, n, k], i) => ({ m: m!, n: n!, k: k!, transA: i % 2 === 1, transB: i % 2 === 0, epilogue: 'addend' as const })),
 ];
 
 export function operands(c: Case, seed: number) {
   const rng = new Random(seed);
   const a = Float32Array.from({ length: c.m * c.k }, () => rng.normal());
   const b = Float32Array.from({ length: c.k * c.n }, () => rng.normal());
-  const bias = Float32Array.from({ length: c.n }, () => rng.normal());
-  return { a, b, bias };
+  const addend = Float32Array.from({ length: c.epilogue === 'addend' ? c.m * c.n : c.n }, () => rng.normal());
+  return { a, b, addend };
 }
 
 /** The product as an ONNX model of one GemmBf16 node: symbolic sides, so that every size is one. */
@@ -80,15 +81,17 @@ export function productModel(c: Case): Uint8Array {
   const g = new Graph();
   const a = g.input('a', c.transA ? ['k', 'm'] : ['m', 'k']);
   const b = g.input('b', c.transB ? ['n', 'k'] : ['k', 'n']);
-  if (!c.epilogue) return exportOnnx(g, { outputs: { y: op.gemm(a, b, { transA: c.transA, transB: c.transB }) }, products: 'bf16' });
-  const z = op.add(op.matmul(a, b), g.input('bias', ['n']));
+  const y = op.gemm(a, b, { transA: c.transA, transB: c.transB });
+  if (!c.epilogue) return exportOnnx(g, { outputs: { y }, products: 'bf16' });
+  if (c.epilogue === 'addend') return exportOnnx(g, { outputs: { y: op.add(y, g.input('addend', ['m', 'n'])) }, products: 'bf16' });
+  const z = op.add(op.matmul(a, b), g.input('addend', ['n']));
   return exportOnnx(g, { outputs: { y: c.epilogue === 'bias+relu' ? op.relu(z) : z }, products: 'bf16' });
 }
 
-export async function product(c: Case, { a, b, bias }: { a: Float32Array; b: Float32Array; bias: Float32Array }, threads: number): Promise<Float32Array> {
+export async function product(c: Case, { a, b, addend }: { a: Float32Array; b: Float32Array; addend: Float32Array }, threads: number): Promise<Float32Array> {
   const session = NativeSession.create(productModel(c), { threads })!;
   const out = new Float32Array(c.m * c.n);
-  const feeds = { a: { data: a, shape: c.transA ? [c.k, c.m] : [c.m, c.k] }, b: { data: b, shape: c.transB ? [c.n, c.k] : [c.k, c.n] }, ...(c.epilogue ? { bias: { data: bias, shape: [c.n] } } : {}) };
+  const feeds = { a: { data: a, shape: c.transA ? [c.k, c.m] : [c.m, c.k] }, b: { data: b, shape: c.transB ? [c.n, c.k] : [c.k, c.n] }, ...(c.epilogue ? { addend: { data: addend, shape: c.epilogue === 'addend' ? [c.m, c.n] : [c.n] } } : {}) };
   await session.run(feeds, ['y'], { y: { data: out, shape: [c.m, c.n] } });
   await session.release();
   return out;

@@ -40,7 +40,7 @@ test('bf16 precision writes the training graph\'s products as GemmBf16, except s
   const float = ops(model.trainingGraph().bytes);
   assert.deepEqual(float.domains, ['']);
   assert.equal(float.bf16, 0);
-  const bf16 = ops(model.trainingGraph(undefined, undefined, 'bf16').bytes);
+  const bf16 = ops(model.trainingGraph(undefined, undefined, { products: 'bf16' }).bytes);
   assert.ok(bf16.domains.includes('ai.deeprank'));
   // 17 -> 32 and 32 -> 16 in bf16; the logit's 16 -> 1 and its gradients stay float32.
   assert.equal(bf16.bf16, 6);
