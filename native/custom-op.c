@@ -38,13 +38,18 @@ int64_t op_attribute(const OrtKernelInfo *info, const char *name) {
   return 0;
 }
 
+/* The rank (at most OP_MAX_RANK) and sizes `info` describes. */
+static OrtStatus *dimensions(const OrtTensorTypeAndShapeInfo *info, int64_t *dims, size_t *rank) {
+  OrtStatus *status = CALL(GET_DIMENSIONS_COUNT, DimensionsCountFn)(info, rank);
+  if (!status && *rank > OP_MAX_RANK) status = op_error("ai.deeprank operators take tensors of at most 8 dimensions");
+  return status ? status : CALL(GET_DIMENSIONS, DimensionsFn)(info, dims, *rank);
+}
+
 static OrtStatus *describe(OrtValue *value, OpTensor *out) {
   OrtTensorTypeAndShapeInfo *info;
   OrtStatus *status = CALL(GET_TENSOR_TYPE_AND_SHAPE, TypeAndShapeFn)(value, &info);
   if (status) return status;
-  status = CALL(GET_DIMENSIONS_COUNT, DimensionsCountFn)(info, &out->rank);
-  if (!status && out->rank > OP_MAX_RANK) status = op_error("ai.deeprank operators take tensors of at most 8 dimensions");
-  if (!status) status = CALL(GET_DIMENSIONS, DimensionsFn)(info, out->dims, out->rank);
+  status = dimensions(info, out->dims, &out->rank);
   CALL(RELEASE_TENSOR_TYPE_AND_SHAPE_INFO, ReleaseFn)(info);
   if (status) return status;
   out->size = 1;
@@ -122,9 +127,7 @@ OrtStatus *op_infer_input(OrtShapeInferContext *context, size_t index, OpShape *
   /* The context owns what it hands out. */
   OrtTensorTypeAndShapeInfo *info;
   OrtStatus *status = CALL(SHAPE_INFER_CONTEXT_GET_INPUT_TYPE_SHAPE, InputTypeShapeFn)(context, index, &info);
-  if (!status) status = CALL(GET_DIMENSIONS_COUNT, DimensionsCountFn)(info, &out->rank);
-  if (!status && out->rank > OP_MAX_RANK) status = op_error("ai.deeprank operators take tensors of at most 8 dimensions");
-  if (!status) status = CALL(GET_DIMENSIONS, DimensionsFn)(info, out->dims, out->rank);
+  if (!status) status = dimensions(info, out->dims, &out->rank);
   if (!status) status = CALL(GET_SYMBOLIC_DIMENSIONS, SymbolicDimensionsFn)(info, out->names, out->rank);
   return status;
 }

@@ -240,20 +240,22 @@ static napi_value release(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static napi_value boolean(napi_env env, int value) {
+  napi_value result;
+  napi_get_boolean(env, value, &result);
+  return result;
+}
+
 /* ortBf16Native(): whether GemmBf16 runs on AVX512-BF16 instructions (else on fused multiply-adds, same bits). */
 static napi_value bf16_native(napi_env env, napi_callback_info info) {
   (void)info;
-  napi_value result;
-  napi_get_boolean(env, bf16_gemm_native(), &result);
-  return result;
+  return boolean(env, bf16_gemm_native());
 }
 
 /* ortLoaded(): whether ONNX Runtime's C API was found in this process, so ortSession gives sessions. */
 static napi_value loaded(napi_env env, napi_callback_info info) {
   (void)info;
-  napi_value result;
-  napi_get_boolean(env, load(), &result);
-  return result;
+  return boolean(env, load());
 }
 
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {

@@ -68,7 +68,6 @@ export interface OnnxEmitter {
   fresh(hint: string): string;
   node(opType: string, inputs: readonly string[], outputs: readonly string[], attrs?: Attrs, domain?: string): void;
   readonly floatType: FloatType;
-  readonly products: ProductPrecision;
   /** Whether deeprank's fused operators (native/elementwise-ops.c) may be written. */
   readonly fused: boolean;
 }

@@ -96,7 +96,6 @@ export function exportOnnx(graph: Graph, options: ExportOptions): Uint8Array {
 
   const emitter: OnnxEmitter = {
     floatType: graph.floatType as FloatType,
-    products,
     fused: options.fused ?? false,
     name: (sym) => {
       let name = names.get(sym.id);
@@ -143,7 +142,7 @@ export function exportOnnx(graph: Graph, options: ExportOptions): Uint8Array {
     if (data) protoInits.push({ name: input.name, dims: input.sym.shape as number[], dataType: ONNX_TYPE[input.sym.dtype], rawData: tensorBytes(data, input.sym.dtype) });
     else graphInputs.push(valueInfo(input.name, input.sym));
   }
-  const { byLast, folded } = fusions(nodes, outputEntries.map(([, s]) => s), emitter);
+  const { byLast, folded } = fusions(nodes, outputEntries.map(([, s]) => s), { products, fused: emitter.fused });
   for (const node of nodes) {
     const fusion = byLast.get(node);
     if (fusion) emitter.node(fusion.opType, fusion.inputs.map((s) => emitter.name(s)), [emitter.name(fusion.output)], fusion.attrs, DEEPRANK_DOMAIN);

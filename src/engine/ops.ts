@@ -31,27 +31,6 @@ function simple(onnxOp: string) {
 /** The ONNX domain of deeprank's own operators. */
 export const DEEPRANK_DOMAIN = 'ai.deeprank';
 
-/**
- * Products with a side shorter than this stay float32 under bf16 precision: the logit layer's
- * 256 x 1 and its gradients would fill a 32-column tile for one column, and take longer in
- * GemmBf16 (0.2-0.3 ms each at batch 1024) than in float32.
- */
-const BF16_MIN_SIDE = 16;
-
-/** Whether a product of `a` and `b` is a GemmBf16 in a graph exported with bf16 products. */
-export function bf16Product(a: Sym, b: Sym): boolean {
-  return a.rank === 2 && b.rank === 2 && ![...a.shape, ...b.shape].some((d) => typeof d === 'number' && d < BF16_MIN_SIDE);
-}
-
-/** A product of two matrices as GemmBf16 where the export asks for bf16 products, else as `onnxOp`. */
-function matrixProduct(onnxOp: 'MatMul' | 'Gemm') {
-  return (e: Parameters<OpDef['emit']>[0], node: Node) => {
-    const [a, b] = node.inputs;
-    if (e.products !== 'bf16' || !bf16Product(a!, b!)) return simple(onnxOp)(e, node);
-    e.node('GemmBf16', [e.name(a!), e.name(b!)], [e.name(node.outputs[0]!)], { transA: node.attrs.transA ?? 0, transB: node.attrs.transB ?? 0 }, DEEPRANK_DOMAIN);
-  };
-}
-
 /** Sum a broadcast gradient back to the shape of the operand that was broadcast. */
 export function unbroadcast(g: Sym, target: Shape): Sym {
   let out = g;
@@ -193,7 +172,7 @@ const MatMul: OpDef = {
     if (b!.rank > 2 && b!.rank !== a!.rank) throw new ConfigError(`MatMul: batched operands must have equal rank: [${a!.shape}] x [${b!.shape}]`);
     return [{ shape: [...a!.shape.slice(0, -1), b!.shape[b!.rank - 1]!], dtype: a!.dtype }];
   },
-  emit: matrixProduct('MatMul'),
+  emit: simple('MatMul'),
   vjp: ({ inputs: [a, b] }, [g]) => {
     if (b!.rank === 2) {
       const k = b!.shape[0]!;
@@ -217,7 +196,7 @@ const Gemm: OpDef = {
     const n = attrs.transB ? b!.shape[0]! : b!.shape[1]!;
     return [{ shape: [m, n], dtype: a!.dtype }];
   },
-  emit: matrixProduct('Gemm'),
+  emit: simple('Gemm'),
 };
 
 // ---------------------------------------------------------------------------------------------
