@@ -1,9 +1,9 @@
 /*
  * deeprank's native training kernels (Node-API): the per-step loops over embedding rows and dense
  * weights that JavaScript runs several times slower than the vector units can. Each computes
- * exactly what its JavaScript twin in src/engine/kernels.ts computes - float64 arithmetic in the
- * same order, no fused multiply-add, results rounded to float32 where the JS stores them - so a
- * model trains to the same bits whether or not this addon was built. Built by node-gyp at install;
+ * exactly what its JavaScript twin in src/engine/kernels.ts computes - float64 (or, asked for,
+ * float32) arithmetic in the same order, no fused multiply-add, results rounded to float32 where
+ * the JS stores them - so a model trains to the same bits whether or not this addon was built. Built by node-gyp at install;
  * when it is missing deeprank runs the JavaScript kernels.
  */
 #define _DEFAULT_SOURCE /* madvise flags under -std=c11 */
@@ -17,8 +17,8 @@
 #endif
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-/* One AVX2 build and a baseline one, picked at load time by the CPU. */
-#define VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
+/* AVX-512, AVX2 and baseline builds, picked at load time by the CPU. */
+#define VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define VECTOR_CLONES
 #endif
@@ -90,33 +90,76 @@ static int rows_fit(napi_env env, const int32_t *rows, size_t count, size_t widt
   return 1;
 }
 
-VECTOR_CLONES
-static void adam_row(float *restrict p, float *restrict m, float *restrict v, const float *restrict g, size_t width, double beta1, double beta2, double c1, double c2, double step_size, double decay, double epsilon, double l2, double scale) {
-  for (size_t k = 0; k < width; k++) {
-    double pk = p[k];
-    double gk = (double)g[k] * scale + l2 * pk;
-    double mk = beta1 * (double)m[k] + c1 * gk;
-    double vk = beta2 * (double)v[k] + c2 * gk * gk;
-    m[k] = (float)mk;
-    v[k] = (float)vk;
-    p[k] = (float)(pk * decay - (step_size * mk) / (sqrt(vk) + epsilon));
+/*
+ * The constants of one optimizer step, as JavaScript passes them (doubles). A float32 rule rounds
+ * each to float first, as the JavaScript twin does with Math.fround.
+ */
+typedef struct {
+  double beta1, beta2, c1, c2, step_size, decay, epsilon, l2, scale;
+} StepConstants;
+
+/*
+ * One Adam or Adagrad step over a row, in the arithmetic of `real`: double (the default), or float
+ * as PyTorch computes, which divides and takes square roots in half the time (train.optimizer.
+ * arithmetic). Each is a macro so the two arithmetics share one body.
+ */
+#define ADAM_ROW(name, real, root)                                                                                                     \
+  VECTOR_CLONES static void name(float *restrict p, float *restrict m, float *restrict v, const float *restrict g, size_t width,         \
+                                 const StepConstants *k) {                                                                              \
+    const real beta1 = (real)k->beta1, beta2 = (real)k->beta2, c1 = (real)k->c1, c2 = (real)k->c2, step_size = (real)k->step_size;      \
+    const real decay = (real)k->decay, epsilon = (real)k->epsilon, l2 = (real)k->l2, scale = (real)k->scale;                            \
+    for (size_t i = 0; i < width; i++) {                                                                                                \
+      real pk = p[i];                                                                                                                   \
+      real gk = (real)g[i] * scale + l2 * pk;                                                                                           \
+      real mk = beta1 * (real)m[i] + c1 * gk;                                                                                           \
+      real vk = beta2 * (real)v[i] + c2 * gk * gk;                                                                                      \
+      m[i] = (float)mk;                                                                                                                 \
+      v[i] = (float)vk;                                                                                                                 \
+      p[i] = (float)(pk * decay - (step_size * mk) / (root(vk) + epsilon));                                                            \
+    }                                                                                                                                   \
   }
+ADAM_ROW(adam_row64, double, sqrt)
+ADAM_ROW(adam_row32, float, sqrtf)
+
+/* Adagrad's learning rate travels in step_size. */
+#define ADAGRAD_ROW(name, real, root)                                                                                                  \
+  VECTOR_CLONES static void name(float *restrict p, float *restrict a, const float *restrict g, size_t width, const StepConstants *k) {  \
+    const real lr = (real)k->step_size, decay = (real)k->decay, epsilon = (real)k->epsilon, l2 = (real)k->l2, scale = (real)k->scale;   \
+    for (size_t i = 0; i < width; i++) {                                                                                                \
+      real pk = p[i];                                                                                                                   \
+      real gk = (real)g[i] * scale + l2 * pk;                                                                                           \
+      real ak = (real)a[i] + gk * gk;                                                                                                   \
+      a[i] = (float)ak;                                                                                                                 \
+      p[i] = (float)(pk * decay - (lr * gk) / (root(ak) + epsilon));                                                                   \
+    }                                                                                                                                   \
+  }
+ADAGRAD_ROW(adagrad_row64, double, sqrt)
+ADAGRAD_ROW(adagrad_row32, float, sqrtf)
+
+static int boolean(napi_env env, napi_value value, bool *out) {
+  if (napi_get_value_bool(env, value, out) != napi_ok) return fail(env, "expected a boolean");
+  return 1;
 }
 
-/* adamRows(p, m, v, rows, count, width, grad, beta1, beta2, stepSize, decay, epsilon, l2, gradScale) */
+/* adamRows(p, m, v, rows, count, width, grad, beta1, beta2, stepSize, decay, epsilon, l2, gradScale, float32) */
 static napi_value adam_rows(napi_env env, napi_callback_info info) {
-  ARGS(14)
+  ARGS(15)
   Span p, m, v, rows, grad;
-  double count, width, beta1, beta2, step_size, decay, epsilon, l2, scale;
+  double count, width;
+  StepConstants k;
+  bool float32;
   if (!typed(env, argv[0], napi_float32_array, &p, 0) || !typed(env, argv[1], napi_float32_array, &m, 0) || !typed(env, argv[2], napi_float32_array, &v, 0) ||
       !typed(env, argv[3], napi_int32_array, &rows, 0) || !number(env, argv[4], &count) || !number(env, argv[5], &width) || !typed(env, argv[6], napi_float32_array, &grad, 0) ||
-      !number(env, argv[7], &beta1) || !number(env, argv[8], &beta2) || !number(env, argv[9], &step_size) || !number(env, argv[10], &decay) || !number(env, argv[11], &epsilon) ||
-      !number(env, argv[12], &l2) || !number(env, argv[13], &scale))
+      !number(env, argv[7], &k.beta1) || !number(env, argv[8], &k.beta2) || !number(env, argv[9], &k.step_size) || !number(env, argv[10], &k.decay) || !number(env, argv[11], &k.epsilon) ||
+      !number(env, argv[12], &k.l2) || !number(env, argv[13], &k.scale) || !boolean(env, argv[14], &float32))
     return NULL;
+  k.c1 = 1 - k.beta1;
+  k.c2 = 1 - k.beta2;
   size_t n = (size_t)count, w = (size_t)width;
   if (n > rows.length || m.length < p.length || v.length < p.length) { fail(env, "rows or slots too short"); return NULL; }
   const int32_t *r = rows.data;
   if (!rows_fit(env, r, n, w, p.length, grad.length)) return NULL;
+  void (*row)(float *restrict, float *restrict, float *restrict, const float *restrict, size_t, const StepConstants *) = float32 ? adam_row32 : adam_row64;
   float *pd = p.data, *md = m.data, *vd = v.data;
   const float *gd = grad.data;
   for (size_t s = 0; s < n; s++) {
@@ -127,35 +170,27 @@ static napi_value adam_rows(napi_env env, napi_callback_info info) {
       prefetch_row(vd + ahead, w, 1);
     }
     size_t base = (size_t)r[s] * w;
-    adam_row(pd + base, md + base, vd + base, gd + s * w, w, beta1, beta2, 1 - beta1, 1 - beta2, step_size, decay, epsilon, l2, scale);
+    row(pd + base, md + base, vd + base, gd + s * w, w, &k);
   }
   return NULL;
 }
 
-VECTOR_CLONES
-static void adagrad_row(float *restrict p, float *restrict a, const float *restrict g, size_t width, double lr, double decay, double epsilon, double l2, double scale) {
-  for (size_t k = 0; k < width; k++) {
-    double pk = p[k];
-    double gk = (double)g[k] * scale + l2 * pk;
-    double ak = (double)a[k] + gk * gk;
-    a[k] = (float)ak;
-    p[k] = (float)(pk * decay - (lr * gk) / (sqrt(ak) + epsilon));
-  }
-}
-
-/* adagradRows(p, acc, rows, count, width, grad, learningRate, decay, epsilon, l2, gradScale) */
+/* adagradRows(p, acc, rows, count, width, grad, learningRate, decay, epsilon, l2, gradScale, float32) */
 static napi_value adagrad_rows(napi_env env, napi_callback_info info) {
-  ARGS(11)
+  ARGS(12)
   Span p, a, rows, grad;
-  double count, width, lr, decay, epsilon, l2, scale;
+  double count, width;
+  StepConstants k = {0};
+  bool float32;
   if (!typed(env, argv[0], napi_float32_array, &p, 0) || !typed(env, argv[1], napi_float32_array, &a, 0) || !typed(env, argv[2], napi_int32_array, &rows, 0) ||
-      !number(env, argv[3], &count) || !number(env, argv[4], &width) || !typed(env, argv[5], napi_float32_array, &grad, 0) || !number(env, argv[6], &lr) ||
-      !number(env, argv[7], &decay) || !number(env, argv[8], &epsilon) || !number(env, argv[9], &l2) || !number(env, argv[10], &scale))
+      !number(env, argv[3], &count) || !number(env, argv[4], &width) || !typed(env, argv[5], napi_float32_array, &grad, 0) || !number(env, argv[6], &k.step_size) ||
+      !number(env, argv[7], &k.decay) || !number(env, argv[8], &k.epsilon) || !number(env, argv[9], &k.l2) || !number(env, argv[10], &k.scale) || !boolean(env, argv[11], &float32))
     return NULL;
   size_t n = (size_t)count, w = (size_t)width;
   if (n > rows.length || a.length < p.length) { fail(env, "rows or slots too short"); return NULL; }
   const int32_t *r = rows.data;
   if (!rows_fit(env, r, n, w, p.length, grad.length)) return NULL;
+  void (*row)(float *restrict, float *restrict, const float *restrict, size_t, const StepConstants *) = float32 ? adagrad_row32 : adagrad_row64;
   for (size_t s = 0; s < n; s++) {
     if (s + AHEAD < n) {
       size_t ahead = (size_t)r[s + AHEAD] * w;
@@ -163,7 +198,7 @@ static napi_value adagrad_rows(napi_env env, napi_callback_info info) {
       prefetch_row((float *)a.data + ahead, w, 1);
     }
     size_t base = (size_t)r[s] * w;
-    adagrad_row((float *)p.data + base, (float *)a.data + base, (const float *)grad.data + s * w, w, lr, decay, epsilon, l2, scale);
+    row((float *)p.data + base, (float *)a.data + base, (const float *)grad.data + s * w, w, &k);
   }
   return NULL;
 }

@@ -32,7 +32,7 @@ program
   .option('-o, --out <dir>', 'model directory (default: config output, else models/<type>)')
   .option('--resume', 'continue an interrupted run from its last epoch checkpoint')
   .option('--threads <n>', 'ONNX Runtime threads (default DEEPRANK_THREADS or all cores)', positiveInt)
-  .addOption(new Option('--precision <p>', 'matrix products of the training step: float32, or bf16 (bfloat16 factors, float32 sums; weights and the saved model stay float32)').choices(PRODUCT_PRECISIONS))
+  .addOption(new Option('--precision <p>', 'matrix products of the training step: float32, or bf16 (bfloat16 factors, float32 sums, optimizer in float32 arithmetic; weights and the saved model stay float32)').choices(PRODUCT_PRECISIONS))
   .action(trainCommand);
 
 program

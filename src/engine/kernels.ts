@@ -8,10 +8,14 @@
 import { loadAddon } from './native-addon.js';
 
 export interface Kernels {
-  /** Adam on rows rows[s] (s < count) of p, m, v viewed as [*, width]; gradient row s at grad[s·width]. */
-  adamRows(p: Float32Array, m: Float32Array, v: Float32Array, rows: Int32Array, count: number, width: number, grad: Float32Array, beta1: number, beta2: number, stepSize: number, decay: number, epsilon: number, l2: number, gradScale: number): void;
+  /**
+   * Adam on rows rows[s] (s < count) of p, m, v viewed as [*, width]; gradient row s at grad[s·width].
+   * Its arithmetic is float64, or float32 with `float32` (every constant and every result rounded to
+   * float32, as PyTorch computes; see OptimizerConfig.arithmetic).
+   */
+  adamRows(p: Float32Array, m: Float32Array, v: Float32Array, rows: Int32Array, count: number, width: number, grad: Float32Array, beta1: number, beta2: number, stepSize: number, decay: number, epsilon: number, l2: number, gradScale: number, float32: boolean): void;
   /** Adagrad on rows of p and its accumulator, as adamRows. */
-  adagradRows(p: Float32Array, acc: Float32Array, rows: Int32Array, count: number, width: number, grad: Float32Array, learningRate: number, decay: number, epsilon: number, l2: number, gradScale: number): void;
+  adagradRows(p: Float32Array, acc: Float32Array, rows: Int32Array, count: number, width: number, grad: Float32Array, learningRate: number, decay: number, epsilon: number, l2: number, gradScale: number, float32: boolean): void;
   /**
    * out row i, at out[i·stride], = table row ids[i] (zeros where mask[i] is 0); -1, or the first
    * sample whose id is outside the table. A stride above dim fills one lookup's columns of a
@@ -27,35 +31,46 @@ export interface Kernels {
   accumulateRows(ids: Int32Array, mask: Float32Array | null, count: number, dim: number, grad: Float32Array, index: Int32Array, tag: number, rows: Int32Array, sums: Float32Array, used: number): number;
 }
 
+/**
+ * `x`, the result of one operation, in the step's arithmetic: as it is in float64; rounded by
+ * Math.fround in float32, which gives float32's own result (a float64 operation on float32 values,
+ * rounded once, is the float32 operation correctly rounded). A flag, not a rounding function
+ * passed in: V8 inlines this call, but not one that sees two functions, which made both
+ * arithmetics 10-30x slower.
+ */
+export function rounded(x: number, float32: boolean): number {
+  return float32 ? Math.fround(x) : x;
+}
+
 export const jsKernels: Kernels = {
-  adamRows(p, m, v, rows, count, width, grad, beta1, beta2, stepSize, decay, epsilon, l2, gradScale) {
-    const c1 = 1 - beta1;
-    const c2 = 1 - beta2;
+  adamRows(p, m, v, rows, count, width, grad, beta1, beta2, stepSize, decay, epsilon, l2, gradScale, f) {
+    const [b1, b2, c1, c2, step, dec, eps, l2r, scale] = [beta1, beta2, 1 - beta1, 1 - beta2, stepSize, decay, epsilon, l2, gradScale].map((x) => rounded(x, f)) as [number, number, number, number, number, number, number, number, number];
     for (let s = 0; s < count; s++) {
       const start = rows[s]! * width;
       const end = start + width;
       for (let k = start, j = s * width; k < end; k++, j++) {
         const pk = p[k]!;
-        const g = grad[j]! * gradScale + l2 * pk;
-        const mk = beta1 * m[k]! + c1 * g;
-        const vk = beta2 * v[k]! + c2 * g * g;
+        const g = rounded(rounded(grad[j]! * scale, f) + rounded(l2r * pk, f), f);
+        const mk = rounded(rounded(b1 * m[k]!, f) + rounded(c1 * g, f), f);
+        const vk = rounded(rounded(b2 * v[k]!, f) + rounded(rounded(c2 * g, f) * g, f), f);
         m[k] = mk;
         v[k] = vk;
-        p[k] = pk * decay - (stepSize * mk) / (Math.sqrt(vk) + epsilon);
+        p[k] = rounded(pk * dec, f) - rounded(rounded(step * mk, f) / rounded(rounded(Math.sqrt(vk), f) + eps, f), f);
       }
     }
   },
 
-  adagradRows(p, acc, rows, count, width, grad, learningRate, decay, epsilon, l2, gradScale) {
+  adagradRows(p, acc, rows, count, width, grad, learningRate, decay, epsilon, l2, gradScale, f) {
+    const [lr, dec, eps, l2r, scale] = [learningRate, decay, epsilon, l2, gradScale].map((x) => rounded(x, f)) as [number, number, number, number, number];
     for (let s = 0; s < count; s++) {
       const start = rows[s]! * width;
       const end = start + width;
       for (let k = start, j = s * width; k < end; k++, j++) {
         const pk = p[k]!;
-        const g = grad[j]! * gradScale + l2 * pk;
-        const a = acc[k]! + g * g;
+        const g = rounded(rounded(grad[j]! * scale, f) + rounded(l2r * pk, f), f);
+        const a = rounded(acc[k]! + rounded(g * g, f), f);
         acc[k] = a;
-        p[k] = pk * decay - (learningRate * g) / (Math.sqrt(a) + epsilon);
+        p[k] = rounded(pk * dec, f) - rounded(rounded(lr * g, f) / rounded(rounded(Math.sqrt(a), f) + eps, f), f);
       }
     }
   },

@@ -102,6 +102,22 @@ test('bf16 training learns, gives the same weights for the same seed, and not fl
   assert.ok(once.loss < 0.5 && Math.abs(once.loss - float.loss) < 0.01, `bf16 loss ${once.loss}, float32 ${float.loss}`);
 });
 
+test('the optimizer computes in float32 under bf16 unless train.optimizer.arithmetic says float64; float32 products keep float64 unless it says float32', { skip }, async () => {
+  const source = xorSource(1000, 4);
+  const fit = async (precision: 'float32' | 'bf16', arithmetic?: 'float32' | 'float64') => {
+    const model = dnn();
+    await new Trainer(model, trainConfig({ epochs: 1, batchSize: 128, threads: 1, precision, optimizer: { learningRate: 0.02, ...(arithmetic ? { arithmetic } : {}) } })).fit({ source, rows: range(1000) });
+    return model.params.snapshot();
+  };
+  const differ = (a: Map<string, Float32Array>, b: Map<string, Float32Array>) => [...a].some(([name, x]) => x.some((v, i) => v !== b.get(name)![i]));
+  const bf16 = await fit('bf16');
+  assertSameTensors(bf16, await fit('bf16', 'float32'));
+  assert.ok(differ(bf16, await fit('bf16', 'float64')), 'bf16 with float64 arithmetic gave the default\'s weights');
+  const float = await fit('float32');
+  assertSameTensors(float, await fit('float32', 'float64'));
+  assert.ok(differ(float, await fit('float32', 'float32')), 'float32 arithmetic gave float64\'s weights');
+});
+
 test('bf16 training warns, once, where the CPU has no AVX512-BF16 and the products are emulated', { skip }, () => {
   const script = `
     const { RankingModel } = await import(${JSON.stringify(fileURLToPath(new URL('../../src/train/ranking-model.js', import.meta.url)))});

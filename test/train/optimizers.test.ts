@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createOptimizer, OptimizerConfigSchema, WHOLE, type Optimizer, type OptimizerConfig } from '../../src/train/optimizers.js';
+import { createOptimizer, OptimizerConfigSchema, resolveArithmetic, WHOLE, type Optimizer, type OptimizerConfig } from '../../src/train/optimizers.js';
+import { Random } from '../../src/util/random.js';
 import { assertAllClose, assertClose } from './fixtures.js';
 
 function optimizer(config: Partial<OptimizerConfig>): Optimizer {
@@ -245,5 +246,37 @@ for (const config of [
       assert.equal(p[k], before[k], `param[${k}] outside the rows changed`);
       slots.forEach((s, j) => assert.equal(s[k], slotsBefore[j]![k], `slot ${j}[${k}] outside the rows changed`));
     }
+  });
+}
+
+test('optimizer.arithmetic: unset, float32 under bf16 products and float64 under float32 ones; a set value is kept; others refused', () => {
+  const unset = OptimizerConfigSchema.parse({});
+  assert.equal(resolveArithmetic(unset, 'bf16').arithmetic, 'float32');
+  assert.equal(resolveArithmetic(unset, 'float32').arithmetic, 'float64');
+  for (const arithmetic of ['float32', 'float64'] as const) {
+    for (const precision of ['float32', 'bf16'] as const) assert.equal(resolveArithmetic(OptimizerConfigSchema.parse({ arithmetic }), precision).arithmetic, arithmetic);
+  }
+  const refused = OptimizerConfigSchema.safeParse({ arithmetic: 'float16' });
+  assert.equal(refused.success, false);
+  assert.deepEqual(refused.error!.issues[0]!.path, ['arithmetic']);
+});
+
+for (const config of [
+  { type: 'sgd' as const, learningRate: 0.1, momentum: 0.5, weightDecay: 0.1 },
+  { type: 'adam' as const, learningRate: 0.01, weightDecay: 0.1 },
+  { type: 'adagrad' as const, learningRate: 0.1, weightDecay: 0.1 },
+]) {
+  test(`${config.type}: float32 arithmetic stays within float32's rounding of float64's, and is not float64's bits`, () => {
+    const run = (arithmetic: 'float32' | 'float64') => {
+      const rng = new Random(3);
+      const opt = optimizer({ ...config, arithmetic });
+      const p = Float32Array.from({ length: 1000 }, () => rng.next() * 2 - 1);
+      const slots = opt.createSlots(p.length);
+      for (let t = 1; t <= 5; t++) opt.update(p, WHOLE, 1, p.length, Float32Array.from({ length: p.length }, () => rng.next() * 2 - 1), slots, t, 0.01, 0.5);
+      return p;
+    };
+    const [single, double] = [run('float32'), run('float64')];
+    single.forEach((x, i) => assertClose(x, double[i]!, 1e-5 * Math.max(1, Math.abs(double[i]!))));
+    assert.ok(single.some((x, i) => x !== double[i]), 'float32 arithmetic gave float64\'s bits');
   });
 }
