@@ -3,8 +3,8 @@
  * weights that JavaScript runs several times slower than the vector units can. Each computes
  * exactly what its JavaScript twin in src/engine/kernels.ts computes - float64 (or, asked for,
  * float32) arithmetic in the same order, no fused multiply-add, results rounded to float32 where
- * the JS stores them - so a model trains to the same bits whether or not this addon was built. Built by node-gyp at install;
- * when it is missing deeprank runs the JavaScript kernels.
+ * the JS stores them - so a model trains to the same bits whether or not this addon was built.
+ * Built by node-gyp at install; when it is missing deeprank runs the JavaScript kernels.
  */
 #define _DEFAULT_SOURCE /* madvise flags under -std=c11 */
 #include <math.h>
