@@ -15,6 +15,7 @@ import type { Batch, FeatureSpec } from '../src/data/batch.js';
 import { RankingModel } from '../src/train/ranking-model.js';
 import { Trainer } from '../src/train/trainer.js';
 import { TrainConfigSchema } from '../src/train/train-config.js';
+import { resolveArithmetic } from '../src/train/optimizers.js';
 import type { BatchSource } from '../src/train/predict.js';
 import { servingFeeds } from '../src/bundle/bundle-scorer.js';
 import type { Quantization } from '../src/engine/int8-quantization.js';
@@ -123,7 +124,8 @@ async function benchDeeprank(m: BenchModel, threads: number, steps: number, prec
   };
   const model = new RankingModel(spec, RankingModel.parseModelSpec(m.type, m.config), { task: 'click', kind: 'binary', offset: 0 }, undefined, 1);
   const rows = new Int32Array(Math.max(steps, m.deeprankSteps) * m.batch);
-  const trainer = new Trainer(model, TrainConfigSchema.parse({ epochs: 1, batchSize: m.batch, threads, precision, optimizer: { type: m.optimizer, learningRate: m.optimizer === 'adam' ? 1e-3 : 0.01 } }));
+  const config = TrainConfigSchema.parse({ epochs: 1, batchSize: m.batch, threads, precision, optimizer: { type: m.optimizer, learningRate: m.optimizer === 'adam' ? 1e-3 : 0.01 } });
+  const trainer = new Trainer(model, config);
   const train = (n: number) => trainer.fit({ source: new RandomBatches(m, n, 1), rows: rows.subarray(0, n * m.batch) });
   await train(3);
   const started = performance.now();
@@ -137,6 +139,7 @@ async function benchDeeprank(m: BenchModel, threads: number, steps: number, prec
     threads,
     batch: m.batch,
     precision,
+    optimizer_arithmetic: resolveArithmetic(config.optimizer, precision).arithmetic,
     train_samples_per_s: (timedSteps * m.batch) / trainSeconds,
     train_steps: timedSteps,
     train_wall_s: (performance.now() - started) / 1000,
