@@ -13,6 +13,7 @@ import { warmStart, type WarmStartResult } from './pretrain.js';
 import { RankingModel, type Head } from './ranking-model.js';
 import type { RunConfig } from './run-config.js';
 import { Trainer, type TrainCallbacks, type TrainResult } from './trainer.js';
+import { resolveArithmetic } from './optimizers.js';
 import type { ProductPrecision } from '../engine/graph.js';
 
 export interface TrainRunOptions {
@@ -63,7 +64,9 @@ export async function trainFromConfig(config: RunConfig, options: TrainRunOption
 
 /** A run on data already loaded and encoded (several models on one dataset load it once). */
 export async function trainOnData(data: TrainingData, config: Pick<RunConfig, 'model' | 'train'>, options: Omit<TrainRunOptions, 'baseDir' | 'configFile'>): Promise<TrainRunResult> {
-  const trainConfig = { ...config.train, ...(options.threads ? { threads: options.threads } : {}), ...(options.precision ? { precision: options.precision } : {}) };
+  const configured = { ...config.train, ...(options.threads ? { threads: options.threads } : {}), ...(options.precision ? { precision: options.precision } : {}) };
+  // The manifest records the arithmetic the optimizer ran in, whatever the defaults become.
+  const trainConfig = { ...configured, optimizer: resolveArithmetic(configured.optimizer, configured.precision) };
   const model = new RankingModel(data.pipeline.spec(), config.model, headsFor(data, modelDefinition(config.model.type).multiTask === true), undefined, trainConfig.seed);
   model.fitState(data.train);
   const trainer = new Trainer(model, trainConfig, options.callbacks);

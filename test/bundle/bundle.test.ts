@@ -82,6 +82,8 @@ test('the manifest lists version, model, heads, features, serving inputs, metric
   assert.deepEqual(manifest.calibratedTasks, ['click']);
   assert.deepEqual(manifest.utilityPolicy, { version: '2026-11.1', tasks: ['click'] });
   assert.ok(manifest.training.validation.auc > 0.6 && manifest.training.test.auc > 0.6, JSON.stringify(manifest.training));
+  const model = JSON.parse(await readFile(join(bundleDir, 'model.json'), 'utf8'));
+  assert.equal(model.training.config.optimizer.arithmetic, 'float64', 'the arithmetic the optimizer ran in, resolved from float32 products');
 
   const trainBytes = await readFile(join(f.root, 'train.csv'));
   assert.deepEqual(manifest.training.data.files, [{ role: 'train', file: 'train.csv', sha256: createHash('sha256').update(trainBytes).digest('hex'), bytes: trainBytes.length }]);
