@@ -16,7 +16,7 @@ import { higherIsBetter, needsGroups } from '../metrics/index.js';
 import { Random } from '../util/random.js';
 import { BatchFeeder, lookupIds } from './batch-feeder.js';
 import { withSampledNegatives } from './sampled-negatives.js';
-import { createOptimizer, resolveArithmetic, type Optimizer, type OptimizerConfig } from './optimizers.js';
+import { createOptimizer, resolveArithmetic, type Optimizer } from './optimizers.js';
 import { frequencyScaledL2, idFrequencies } from './id-frequency.js';
 import { UpdatePool } from './update-pool.js';
 import { Predictor, type BatchSource } from './predict.js';
@@ -75,8 +75,7 @@ interface CheckpointState {
 export { defaultMetrics };
 
 export class Trainer {
-  /** The optimizer's configuration, its arithmetic resolved for the step's products. */
-  private readonly optimizerConfig: OptimizerConfig;
+  /** Its config has the arithmetic resolved for the step's products. */
   private readonly optimizer: Optimizer;
   private readonly slots = new Map<string, Float32Array[]>();
   private readonly threads: number;
@@ -88,8 +87,7 @@ export class Trainer {
     private readonly config: TrainConfig,
     private readonly callbacks: TrainCallbacks = {},
   ) {
-    this.optimizerConfig = resolveArithmetic(config.optimizer, config.precision);
-    this.optimizer = createOptimizer(this.optimizerConfig);
+    this.optimizer = createOptimizer(resolveArithmetic(config.optimizer, config.precision));
     this.threads = config.threads ?? defaultThreads();
     if (config.taskWeights !== undefined && !model.multiTask) throw new ConfigError(`train.taskWeights weighs the tasks of a multi-task model; '${model.model.type}' has one task`, { field: 'train.taskWeights' });
     this.metricNames = model.multiTask ? taskMetricNames(model.heads, config.metrics) : [...(config.metrics ?? defaultMetrics(model.head.kind))];
@@ -269,7 +267,7 @@ export class Trainer {
       return { data: p.data, slots: this.slotsFor(name, p.data.length), l2: p.l2 ?? this.config.l2 };
     });
     const shapes = lookups.map((l) => ({ table: names.indexOf(l.table), capacity: this.config.batchSize * (l.maxLength ?? 1) }));
-    return new UpdatePool({ optimizer: this.optimizerConfig, embeddingL2: this.config.embeddingL2, tables, dense }, shapes, this.threads);
+    return new UpdatePool({ optimizer: this.optimizer.config, embeddingL2: this.config.embeddingL2, tables, dense }, shapes, this.threads);
   }
 
   private applyUpdates(
