@@ -5,7 +5,8 @@
  * multiply-add), pair by pair in k order with k = 2p + 1 added before k = 2p, as AVX512-BF16's
  * VDPBF16PS adds them; subnormal sums are flushed to zero, as it flushes them. CPUs with
  * AVX512-BF16 run that instruction; the others run the same arithmetic as fused multiply-adds,
- * so both give the same bits.
+ * so both give the same bits. CPUs with AMX run TDPBF16PS, whose sums are the hardware's own:
+ * the same products, summed with different float32 roundings.
  */
 #ifndef DEEPRANK_BF16_GEMM_H
 #define DEEPRANK_BF16_GEMM_H
@@ -35,7 +36,7 @@ size_t bf16_gemm_scratch_bytes(const Bf16Gemm *g);
 /* C = op(A) · op(B) (+ addend, relu); `scratch` (64-byte aligned) holds bf16_gemm_scratch_bytes(g). */
 void bf16_gemm(const Bf16Gemm *g, void *scratch, bf16_parallel_for parallel_for, void *runner);
 
-/* 1 when this CPU runs the products with VDPBF16PS, 0 when with fused multiply-adds. */
-int bf16_gemm_native(void);
+/* How this process runs the products: "amx", "avx512bf16" (VDPBF16PS), "fma" or "portable". */
+const char *bf16_gemm_kernel(void);
 
 #endif

@@ -246,10 +246,12 @@ static napi_value boolean(napi_env env, int value) {
   return result;
 }
 
-/* ortBf16Native(): whether GemmBf16 runs on AVX512-BF16 instructions (else on fused multiply-adds, same bits). */
-static napi_value bf16_native(napi_env env, napi_callback_info info) {
+/* ortBf16Kernel(): how GemmBf16 runs its products here: 'amx', 'avx512bf16', 'fma' or 'portable'. */
+static napi_value bf16_kernel(napi_env env, napi_callback_info info) {
   (void)info;
-  return boolean(env, bf16_gemm_native());
+  napi_value result;
+  napi_create_string_utf8(env, bf16_gemm_kernel(), NAPI_AUTO_LENGTH, &result);
+  return result;
 }
 
 /* ortLoaded(): whether ONNX Runtime's C API was found in this process, so ortSession gives sessions. */
@@ -264,7 +266,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       {"ortRun", NULL, run, NULL, NULL, NULL, napi_default, NULL},
       {"ortInputNames", NULL, input_names, NULL, NULL, NULL, napi_default, NULL},
       {"ortRelease", NULL, release, NULL, NULL, NULL, napi_default, NULL},
-      {"ortBf16Native", NULL, bf16_native, NULL, NULL, NULL, napi_default, NULL},
+      {"ortBf16Kernel", NULL, bf16_kernel, NULL, NULL, NULL, napi_default, NULL},
       {"ortLoaded", NULL, loaded, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof(properties) / sizeof(properties[0]), properties);

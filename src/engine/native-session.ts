@@ -10,13 +10,16 @@
 import { loadAddon } from './native-addon.js';
 import { defaultThreads, type Feed, type SessionOptions, type TensorData } from './runtime.js';
 
+/** How GemmBf16 runs its products (native/bf16-gemm.h). */
+export type Bf16Kernel = 'amx' | 'avx512bf16' | 'fma' | 'portable';
+
 interface OrtAddon {
   /** null when no ONNX Runtime is loaded in this process (or its C API is not the expected one). */
   ortSession(model: Uint8Array, threads: number, spinWithinRun: boolean): object | null;
   ortRun(session: object, inputNames: readonly string[], inputs: TensorData[], inputShapes: (readonly number[])[], outputNames: readonly string[], outputs: TensorData[], outputShapes: (readonly number[])[]): void;
   ortInputNames(session: object): string[];
   ortRelease(session: object): void;
-  ortBf16Native(): boolean;
+  ortBf16Kernel(): Bf16Kernel;
   ortLoaded(): boolean;
 }
 
@@ -47,9 +50,19 @@ export class NativeSession {
     return undefined;
   }
 
-  /** Whether GemmBf16 runs on AVX512-BF16 instructions here (else on fused multiply-adds, to the same bits). */
+  /**
+   * How GemmBf16 runs its products in this process: AMX tiles, AVX512-BF16's VDPBF16PS, or fused
+   * multiply-adds (with or without AVX2) giving VDPBF16PS's bits (DEEPRANK_BF16_KERNEL=avx512bf16
+   * keeps an AMX CPU on VDPBF16PS, =portable keeps any CPU on multiply-adds).
+   */
+  static bf16Kernel(): Bf16Kernel | undefined {
+    return addon?.ortBf16Kernel();
+  }
+
+  /** Whether GemmBf16 runs on bf16 instructions here (AMX or AVX512-BF16), not on emulating multiply-adds. */
   static bf16Native(): boolean {
-    return addon?.ortBf16Native() ?? false;
+    const kernel = NativeSession.bf16Kernel();
+    return kernel === 'amx' || kernel === 'avx512bf16';
   }
 
   /** One run, as OnnxSession.run, except that every fetch must have its array in `outputs`; returns those arrays. */

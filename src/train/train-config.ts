@@ -45,7 +45,8 @@ export const TrainConfigSchema = z
     /**
      * How the training step's matrix products compute: 'float32', or 'bf16' (factors rounded to
      * bfloat16, sums in float32, as mixed-precision training does; twice as fast on CPUs with
-     * AVX512-BF16). Weights, optimizer state, evaluation and the exported model stay float32.
+     * AVX512-BF16, several times faster with AMX). Weights, optimizer state, evaluation and the
+     * exported model stay float32.
      */
     precision: z.enum(PRODUCT_PRECISIONS).default('float32'),
     /** Metrics computed on the validation split after each epoch. */

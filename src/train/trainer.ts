@@ -326,9 +326,9 @@ export class Trainer {
 }
 
 let warnedEmulatedBf16 = false;
-/** Once a process: bf16 on a CPU without AVX512-BF16 computes the same bits, but slowly. */
+/** Once a process: bf16 on a CPU without AVX512-BF16 or AMX computes VDPBF16PS's bits, but slowly. */
 function warnEmulatedBf16(): void {
   if (warnedEmulatedBf16) return;
   warnedEmulatedBf16 = true;
-  process.emitWarning("train.precision 'bf16': this CPU has no AVX512-BF16, so the products run as fused multiply-adds (the same bits), several times slower than float32 ones", { code: 'DEEPRANK_BF16_EMULATED' });
+  process.emitWarning("train.precision 'bf16': this CPU has neither AVX512-BF16 nor AMX, so the products run as fused multiply-adds (AVX512-BF16's bits), several times slower than float32 ones", { code: 'DEEPRANK_BF16_EMULATED' });
 }

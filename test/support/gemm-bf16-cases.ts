@@ -50,6 +50,24 @@ export function reference({ m, n, k, transA, transB, epilogue }: Case, a: Float3
   return c;
 }
 
+/**
+ * How far a product with the same bf16 factors but other float32 roundings of its sums (AMX's
+ * TDPBF16PS) may lie from the reference: each of the two sums is within k roundings of the
+ * exact one, each rounding at most 2^-24 of the running magnitude, bounded by the sum of |a·b|
+ * (plus the addend's, for an epilogue).
+ */
+export function roundingBound({ m, n, k, transA, transB, epilogue }: Case, a: Float32Array, b: Float32Array, addend?: Float32Array): Float64Array {
+  const bound = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let magnitude = epilogue ? Math.abs(addend![epilogue === 'addend' ? i * n + j : j]!) : 0;
+      for (let p = 0; p < k; p++) magnitude += Math.abs(bf16(transA ? a[p * m + i]! : a[i * k + p]!) * bf16(transB ? b[j * k + p]! : b[p * n + j]!));
+      bound[i * n + j] = 2 * (k + 1) * 2 ** -24 * magnitude;
+    }
+  }
+  return bound;
+}
+
 const SHAPES = [
   [1, 1, 1],
   [3, 7, 5],

@@ -118,7 +118,7 @@ test('the optimizer computes in float32 under bf16 unless train.optimizer.arithm
   assert.ok(differ(float, await fit('float32', 'float32')), 'float32 arithmetic gave float64\'s weights');
 });
 
-test('bf16 training warns, once, where the CPU has no AVX512-BF16 and the products are emulated', { skip }, () => {
+test('bf16 training warns, once, where the CPU has neither AVX512-BF16 nor AMX and the products are emulated', { skip }, () => {
   const script = `
     const { RankingModel } = await import(${JSON.stringify(fileURLToPath(new URL('../../src/train/ranking-model.js', import.meta.url)))});
     const { Trainer } = await import(${JSON.stringify(fileURLToPath(new URL('../../src/train/trainer.js', import.meta.url)))});
@@ -131,7 +131,7 @@ test('bf16 training warns, once, where the CPU has no AVX512-BF16 and the produc
     spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, ...(kernel ? { DEEPRANK_BF16_KERNEL: kernel } : {}) } }).stderr;
   const emulated = stderr('portable');
   assert.equal(emulated.match(/DEEPRANK_BF16_EMULATED/g)?.length, 1, emulated);
-  assert.match(emulated, /no AVX512-BF16/);
+  assert.match(emulated, /neither AVX512-BF16 nor AMX/);
   if (NativeSession.bf16Native()) assert.doesNotMatch(stderr(), /DEEPRANK_BF16_EMULATED/);
 });
 
