@@ -241,9 +241,9 @@ def parse_args(argv):
                          "and report latency_p50_ms / latency_p99_ms")
     ap.add_argument("--requests", type=int, default=1000)
     ap.add_argument("--autocast", choices=["bf16"], default=None,
-                    help="train under torch.autocast('cpu', dtype=torch.bfloat16), PyTorch's "
-                         "own mixed precision (the counterpart of deeprank's train.precision bf16); "
-                         "training only")
+                    help="train and score under torch.autocast('cpu', dtype=torch.bfloat16), PyTorch's "
+                         "own mixed precision (the counterpart of deeprank's train.precision bf16 "
+                         "and of its bf16 scoring)")
     ap.add_argument("--no-malloc-tuning", action="store_true",
                     help="leave glibc malloc at its defaults")
     args = ap.parse_args(argv)
@@ -365,6 +365,12 @@ def main(argv=None):
                 i += 1
             summarize(times, prefix)
 
+        if args.steps > 0 and args.autocast:
+            # Under its bf16 autocast: the counterpart of deeprank scoring with bf16 products.
+            def autocast_scorer(ids):
+                with torch.autocast("cpu", dtype=torch.bfloat16):
+                    return model(ids)
+            time_scoring(autocast_scorer, "infer")
         if args.steps > 0 and not args.autocast:
             time_scoring(model, "infer")
             # int8: PyTorch's dynamic quantization of every nn.Linear (weights int8 per tensor,

@@ -21,6 +21,8 @@ import { servingFeeds } from '../src/bundle/bundle-scorer.js';
 import type { Quantization } from '../src/engine/int8-quantization.js';
 import type { ProductPrecision } from '../src/engine/graph.js';
 import { OnnxSession } from '../src/engine/runtime.js';
+import { NativeScoringSession } from '../src/engine/native-scoring-session.js';
+import { NativeSession } from '../src/engine/native-session.js';
 import { Random } from '../src/util/random.js';
 import { writeJsonAtomic } from '../src/util/atomic-write.js';
 import { evaluateTargets, type SummaryEntry } from './targets.js';
@@ -147,7 +149,9 @@ async function benchDeeprank(m: BenchModel, threads: number, steps: number, prec
   };
   if (precision !== 'float32') return training;
   const float = await servedScoring(model, spec, m, threads, steps);
-  const int8 = await servedScoring(model, spec, m, threads, steps, 'int8');
+  const int8 = await servedScoring(model, spec, m, threads, steps, { quantize: 'int8' });
+  // The same weights multiplied in bf16 (BundleScorer with precision 'bf16'), where deeprank's own sessions run.
+  const bf16 = BF16_MODELS.has(m.name) && NativeSession.unavailable() === undefined ? await servedScoring(model, spec, m, threads, steps, { products: 'bf16' }) : undefined;
   // Parameters plus one slot per value (Adagrad) or two (Adam), as the optimizer holds them.
   const paramBytes = model.params.parameterCount() * 4;
   const optimizerBytes = paramBytes * (m.optimizer === 'adam' ? 2 : 1);
@@ -155,12 +159,14 @@ async function benchDeeprank(m: BenchModel, threads: number, steps: number, prec
     ...training,
     ...float.latency,
     ...(int8.latency ? { latency_int8_p50_ms: int8.latency.latency_p50_ms, latency_int8_p99_ms: int8.latency.latency_p99_ms } : {}),
+    ...(bf16?.latency ? { latency_bf16_p50_ms: bf16.latency.latency_p50_ms, latency_bf16_p99_ms: bf16.latency.latency_p99_ms } : {}),
     param_bytes: paramBytes,
     optimizer_state_bytes: optimizerBytes,
     peak_rss_bytes: peakRss,
     rss_over_state: peakRss / (paramBytes + optimizerBytes),
     infer_samples_per_s: float.samplesPerS,
     infer_int8_samples_per_s: int8.samplesPerS,
+    ...(bf16 ? { infer_bf16_samples_per_s: bf16.samplesPerS, bf16_kernel: NativeSession.bf16Kernel() } : {}),
     param_count: model.params.parameterCount(),
   };
 }
@@ -179,8 +185,9 @@ function benchDeeprankIsolated(m: BenchModel, threads: number, steps: number, pr
  * with `quantize`, the bundle of `deeprank bundle create --quantize`) fed the ids of each batch.
  * Samples/s over the pool's batches and, for the latency model, p50/p99 of one request at a time.
  */
-async function servedScoring(model: RankingModel, spec: FeatureSpec, m: BenchModel, threads: number, steps: number, quantize?: Quantization) {
-  const session = await OnnxSession.create(model.exportOnnx({}, undefined, quantize ? { quantize } : {}), { threads });
+async function servedScoring(model: RankingModel, spec: FeatureSpec, m: BenchModel, threads: number, steps: number, form: { quantize?: Quantization; products?: ProductPrecision } = {}) {
+  const graph = model.exportOnnx({}, undefined, form);
+  const session = form.products === 'bf16' ? NativeScoringSession.create(graph, { threads })! : await OnnxSession.create(graph, { threads });
   const score = (batch: Batch) => session.run(servingFeeds(batch, spec), ['prediction']);
   const batches = [...new RandomBatches(m, steps, 2).batches()];
   for (const batch of batches.slice(0, 3)) await score(batch);
@@ -322,7 +329,10 @@ for (const name of values.models!.split(',')) {
           : {}),
         infer_samples_per_s: stats((r) => num(r.deeprank, 'infer_samples_per_s')),
         infer_int8_samples_per_s: stats((r) => num(r.deeprank, 'infer_int8_samples_per_s')),
-        ...(m.name === LATENCY.model ? Object.fromEntries(['latency_p50_ms', 'latency_p99_ms', 'latency_int8_p50_ms', 'latency_int8_p99_ms'].map((k) => [k, stats((r) => num(r.deeprank, k))])) : {}),
+        infer_bf16_samples_per_s: stats((r) => num(r.deeprank, 'infer_bf16_samples_per_s')),
+        ...(m.name === LATENCY.model
+          ? Object.fromEntries(['latency_p50_ms', 'latency_p99_ms', 'latency_int8_p50_ms', 'latency_int8_p99_ms', 'latency_bf16_p50_ms', 'latency_bf16_p99_ms'].map((k) => [k, stats((r) => num(r.deeprank, k))]))
+          : {}),
         rss_over_state: stats((r) => num(r.deeprank, 'rss_over_state')),
         peak_rss_bytes: stats((r) => num(r.deeprank, 'peak_rss_bytes')),
         param_plus_optimizer_bytes: num(mine[0]!.deeprank, 'param_bytes') + num(mine[0]!.deeprank, 'optimizer_state_bytes'),
@@ -332,7 +342,11 @@ for (const name of values.models!.split(',')) {
           const of = (r: Row) => (r.pytorch as Row)[variant];
           const ratio = (key: string) => stats((r) => num(r.deeprank, key) / num(of(r), key));
           const bf16Ratio = () => stats((r) => num(r.deeprank_bf16, 'train_samples_per_s') / num(of(r), 'train_samples_per_s'));
-          if (variant.endsWith(BF16_SUFFIX)) return [variant, { train_samples_per_s: stats((r) => num(of(r), 'train_samples_per_s')), train_bf16_ratio: bf16Ratio() }];
+          // deeprank scoring with bf16 products, against this variant's scoring (float32, or PyTorch's own autocast).
+          const bf16ScoringRatio = () => stats((r) => num(r.deeprank, 'infer_bf16_samples_per_s') / num(of(r), 'infer_samples_per_s'));
+          if (variant.endsWith(BF16_SUFFIX)) {
+            return [variant, { train_samples_per_s: stats((r) => num(of(r), 'train_samples_per_s')), train_bf16_ratio: bf16Ratio(), infer_samples_per_s: stats((r) => num(of(r), 'infer_samples_per_s')), infer_bf16_ratio: bf16ScoringRatio() }];
+          }
           return [variant, {
             train_samples_per_s: stats((r) => num(of(r), 'train_samples_per_s')),
             infer_samples_per_s: stats((r) => num(of(r), 'infer_samples_per_s')),
@@ -343,6 +357,7 @@ for (const name of values.models!.split(',')) {
             // deeprank's int8 bundle against PyTorch's float model and against its own int8 one.
             infer_int8_over_float_ratio: stats((r) => num(r.deeprank, 'infer_int8_samples_per_s') / num(of(r), 'infer_samples_per_s')),
             infer_int8_ratio: ratio('infer_int8_samples_per_s'),
+            ...(BF16_MODELS.has(m.name) ? { infer_bf16_over_float_ratio: bf16ScoringRatio() } : {}),
             ...(variant === 'openblas' && m.name === LATENCY.model ? { latency_p50_ms: stats((r) => num(of(r), 'latency_p50_ms')), latency_p99_ms: stats((r) => num(of(r), 'latency_p99_ms')) } : {}) }];
         }),
       ),
@@ -358,13 +373,14 @@ for (const e of summary) {
   const refs = Object.entries(e.pytorch as Record<string, Record<string, { min: number; median: number; max: number }>>)
     .map(([variant, r]) =>
       variant.endsWith(BF16_SUFFIX)
-        ? `${variant}: train ${fmt(r.train_samples_per_s)}, deeprank bf16 ratio ${fmt(r.train_bf16_ratio, 2)}`
-        : `${variant}: train ${fmt(r.train_samples_per_s)} ratio ${fmt(r.train_ratio, 2)}${r.train_bf16_ratio ? ` (bf16 ${fmt(r.train_bf16_ratio, 2)})` : ''}, infer ${fmt(r.infer_samples_per_s)} ratio ${fmt(r.infer_ratio, 2)}, int8 ratio ${fmt(r.infer_int8_over_float_ratio, 2)} (vs its int8 ${fmt(r.infer_int8_ratio, 2)})`,
+        ? `${variant}: train ${fmt(r.train_samples_per_s)}, deeprank bf16 ratio ${fmt(r.train_bf16_ratio, 2)}; infer ${fmt(r.infer_samples_per_s)}, deeprank bf16 ratio ${fmt(r.infer_bf16_ratio, 2)}`
+        : `${variant}: train ${fmt(r.train_samples_per_s)} ratio ${fmt(r.train_ratio, 2)}${r.train_bf16_ratio ? ` (bf16 ${fmt(r.train_bf16_ratio, 2)})` : ''}, infer ${fmt(r.infer_samples_per_s)} ratio ${fmt(r.infer_ratio, 2)}, int8 ratio ${fmt(r.infer_int8_over_float_ratio, 2)} (vs its int8 ${fmt(r.infer_int8_ratio, 2)})${r.infer_bf16_over_float_ratio ? `, bf16 ratio ${fmt(r.infer_bf16_over_float_ratio, 2)}` : ''}`,
     )
     .join('; ');
-  const latency = d.latency_p99_ms ? ` p50/p99 ${fmt(d.latency_p50_ms, 2)}/${fmt(d.latency_p99_ms, 2)} ms (int8 ${fmt(d.latency_int8_p50_ms, 2)}/${fmt(d.latency_int8_p99_ms, 2)})` : '';
+  const latency = d.latency_p99_ms ? ` p50/p99 ${fmt(d.latency_p50_ms, 2)}/${fmt(d.latency_p99_ms, 2)} ms (int8 ${fmt(d.latency_int8_p50_ms, 2)}/${fmt(d.latency_int8_p99_ms, 2)}, bf16 ${fmt(d.latency_bf16_p50_ms, 2)}/${fmt(d.latency_bf16_p99_ms, 2)})` : '';
   const bf16 = d.train_bf16_samples_per_s ? ` (bf16 ${fmt(d.train_bf16_samples_per_s)})` : '';
-  console.error(`${e.model} ${e.threads}t  deeprank train ${fmt(d.train_samples_per_s)}${bf16} infer ${fmt(d.infer_samples_per_s)} int8 ${fmt(d.infer_int8_samples_per_s)}${latency}  |  ${refs}`);
+  const bf16Infer = d.infer_bf16_samples_per_s ? ` bf16 ${fmt(d.infer_bf16_samples_per_s)}` : '';
+  console.error(`${e.model} ${e.threads}t  deeprank train ${fmt(d.train_samples_per_s)}${bf16} infer ${fmt(d.infer_samples_per_s)} int8 ${fmt(d.infer_int8_samples_per_s)}${bf16Infer}${latency}  |  ${refs}`);
 }
 const measuredOn = machine();
 console.error(`measured on ${JSON.stringify(measuredOn)}`);

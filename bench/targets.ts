@@ -65,6 +65,9 @@ export function evaluateTargets(summary: readonly SummaryEntry[]): { reference: 
       add(1, `scoring samples/s over PyTorch (${reference}), float32`, e, ref.infer_ratio, 'at least', 4);
       // The int8 bundle is what a service would deploy for speed; PyTorch stays float here.
       add(1, `scoring samples/s over PyTorch (${reference}), int8 bundle against its float model`, e, ref.infer_int8_over_float_ratio, 'at least', 4);
+      // Scoring with bf16 products (BundleScorer precision 'bf16'), as bf16 training is judged.
+      add(1, `scoring samples/s over PyTorch (${reference}), deeprank with bf16 products against its float model`, e, ref.infer_bf16_over_float_ratio, 'at least', 4);
+      if (autocast) add(1, `scoring samples/s over PyTorch (${reference}) with bf16 autocast, both in bf16`, e, autocast.infer_bf16_ratio, 'at least', 4);
     }
     if (e.model === 'embedding-heavy') add(3, 'peak RSS over parameter + optimizer bytes', e, e.deeprank.rss_over_state, 'at most', 1.5);
     if (e.threads === 2 && firstThreads.get(e.model) === 1) add(4, 'training with 2 threads over 1', e, e.deeprank.train_speedup_over_first_threads, 'at least', 1.6);

@@ -67,7 +67,7 @@ export { FeatureDropout } from './train/feature-dropout.js';
 export { Predictor, type ExplanationValues } from './train/predict.js';
 export { saveModel, loadModel } from './train/model-artifact.js';
 export { createBundle, type CreateBundleOptions } from './bundle/create-bundle.js';
-export { loadBundle, REQUIRED_BUNDLE_FILES, type Bundle } from './bundle/load-bundle.js';
+export { loadBundle, REQUIRED_BUNDLE_FILES, type Bundle, type ScoringSession, type ScoringSessionOptions } from './bundle/load-bundle.js';
 export { BUNDLE_FORMAT, BUNDLE_VERSION, MANIFEST_FILE, type BundleManifest, type BundleFeature, type OnnxValueInfo } from './bundle/bundle-manifest.js';
 export { writeTar, readTar, type ArchiveEntry } from './bundle/tar-archive.js';
 export type { TrainingDataFingerprint, DataFileFingerprint } from './data/data-fingerprint.js';

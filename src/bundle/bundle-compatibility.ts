@@ -6,13 +6,12 @@
  */
 import onnxProto from 'onnx-proto';
 import type { FeatureSpec } from '../data/batch.js';
+import { declaredValue } from '../engine/onnx-value-info.js';
 import { BundleError } from '../errors.js';
 import { predictionOutput, type Head } from '../train/ranking-model.js';
 import { UTILITY_FILE, type BundleFeature, type OnnxValueInfo } from './bundle-manifest.js';
 
 const { onnx } = onnxProto;
-
-const ELEMENT_TYPES: Record<number, OnnxValueInfo['type']> = { 1: 'float32', 7: 'int64', 9: 'bool', 11: 'float64' };
 
 export interface OnnxGraphSummary {
   inputs: OnnxValueInfo[];
@@ -33,16 +32,8 @@ export function summarizeOnnx(bytes: Uint8Array, file: string): OnnxGraphSummary
   }
   const graph = model.graph;
   if (!graph) throw new BundleError('the ONNX model has no graph', { file });
-  const valueInfo = (v: onnxProto.onnx.IValueInfoProto): OnnxValueInfo => {
-    const tensor = v.type?.tensorType;
-    return {
-      name: v.name ?? '',
-      type: ELEMENT_TYPES[tensor?.elemType ?? 0] ?? 'float32',
-      shape: (tensor?.shape?.dim ?? []).map((d) => (d.dimParam ? d.dimParam : Number(d.dimValue ?? 0))),
-    };
-  };
   const initializerDims = new Map((graph.initializer ?? []).map((t) => [t.name ?? '', (t.dims ?? []).map(Number)]));
-  const inputs = (graph.input ?? []).map(valueInfo);
+  const inputs: OnnxValueInfo[] = (graph.input ?? []).map(declaredValue);
   const inputNames = new Set(inputs.map((i) => i.name));
   const gatherRows = (graph.node ?? [])
     .filter((n) => n.opType === 'Gather' && inputNames.has(n.input?.[1] ?? '') && initializerDims.has(n.input?.[0] ?? ''))

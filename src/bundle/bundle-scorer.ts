@@ -8,9 +8,10 @@ import type { SegmentValues } from '../calibration/segmented-calibration.js';
 import type { Batch, FeatureSpec } from '../data/batch.js';
 import type { BatchSource } from '../train/predict.js';
 import { predictionOutput } from '../train/ranking-model.js';
-import { int64Of, OnnxSession, type Feed } from '../engine/runtime.js';
+import type { ProductPrecision } from '../engine/graph.js';
+import { int64Of, type Feed } from '../engine/runtime.js';
 import { composeUtility, type TaskPredictions } from '../utility/utility-policy.js';
-import type { Bundle } from './load-bundle.js';
+import type { Bundle, ScoringSession } from './load-bundle.js';
 
 export interface BundleScores {
   /** Each task's raw and calibrated predictions, in row order. */
@@ -45,22 +46,23 @@ export class BundleScorer {
    * Graphs fed a set of context features once per batch, by feature set; null when that graph did
    * not export, run, or give the bundle graph's predictions (to 1e-5) on its first batch.
    */
-  private readonly contextSessions = new Map<string, Promise<OnnxSession | null>>();
+  private readonly contextSessions = new Map<string, Promise<ScoringSession | null>>();
 
   private constructor(
     readonly bundle: Bundle,
-    private readonly session: OnnxSession,
-    private readonly threads: number | undefined,
+    private readonly session: ScoringSession,
+    private readonly options: { threads?: number; precision?: ProductPrecision },
     private readonly maxContextGraphs: number,
   ) {}
 
   /**
    * `maxContextGraphs` (default 4) bounds the context graphs kept: each holds every weight again,
    * so requests naming ever new sets of context fields must not grow memory without end. Sets met
-   * after the first `maxContextGraphs` are scored by the bundle graph.
+   * after the first `maxContextGraphs` are scored by the bundle graph. `precision: 'bf16'`
+   * scores with bf16 products (Bundle.createSession).
    */
-  static async create(bundle: Bundle, { maxContextGraphs = 4, ...options }: { threads?: number; maxContextGraphs?: number } = {}): Promise<BundleScorer> {
-    return new BundleScorer(bundle, await bundle.createSession(options), options.threads, maxContextGraphs);
+  static async create(bundle: Bundle, { maxContextGraphs = 4, ...options }: { threads?: number; precision?: ProductPrecision; maxContextGraphs?: number } = {}): Promise<BundleScorer> {
+    return new BundleScorer(bundle, await bundle.createSession(options), options, maxContextGraphs);
   }
 
   /**
@@ -97,7 +99,7 @@ export class BundleScorer {
   }
 
   /** The graph fed `context` once, created and checked against the bundle graph on `batch` at first use. */
-  private contextSession(context: ReadonlySet<string>, batch: Batch, outputs: readonly string[]): Promise<OnnxSession | null> {
+  private contextSession(context: ReadonlySet<string>, batch: Batch, outputs: readonly string[]): Promise<ScoringSession | null> {
     const key = [...context].sort().join('\n');
     let session = this.contextSessions.get(key);
     if (!session) {
@@ -110,11 +112,11 @@ export class BundleScorer {
     return session;
   }
 
-  private async openContextSession(context: ReadonlySet<string>, batch: Batch, outputs: readonly string[]): Promise<OnnxSession | null> {
+  private async openContextSession(context: ReadonlySet<string>, batch: Batch, outputs: readonly string[]): Promise<ScoringSession | null> {
     const spec = this.bundle.pipeline.spec();
-    let session: OnnxSession | undefined;
+    let session: ScoringSession | undefined;
     try {
-      session = await OnnxSession.create(this.bundle.model.exportOnnx({}, context), this.threads !== undefined ? { threads: this.threads } : {});
+      session = await this.bundle.createSession({ ...this.options, context });
       const [once, perRow] = [await session.run(servingFeeds(batch, spec, context), outputs), await this.session.run(servingFeeds(batch, spec), outputs)];
       if (outputs.every((name) => sameValues(once[name] as Float32Array, perRow[name] as Float32Array))) return session;
     } catch {

@@ -10,8 +10,11 @@ import { join, resolve } from 'node:path';
 import { loadCalibration } from '../calibration/calibration-file.js';
 import type { SegmentedCalibration } from '../calibration/segmented-calibration.js';
 import { FeaturePipeline } from '../data/feature-pipeline.js';
-import { OnnxSession } from '../engine/runtime.js';
-import { BundleError, DeeprankError } from '../errors.js';
+import type { ProductPrecision } from '../engine/graph.js';
+import { NativeScoringSession } from '../engine/native-scoring-session.js';
+import { NativeSession, warnIfBf16Emulated } from '../engine/native-session.js';
+import { OnnxSession, type Feed, type TensorData } from '../engine/runtime.js';
+import { BundleError, ConfigError, DeeprankError } from '../errors.js';
 import { loadModel, type ModelManifest } from '../train/model-artifact.js';
 import type { Head, RankingModel } from '../train/ranking-model.js';
 import { contentHash } from '../util/content-hash.js';
@@ -43,7 +46,34 @@ export interface Bundle {
   /** Calibration by task; tasks without one serve raw predictions. */
   calibration: Map<string, SegmentedCalibration>;
   utility?: UtilityPolicy;
-  createSession(options?: { threads?: number }): Promise<OnnxSession>;
+  /**
+   * A session scoring with the bundle's graph. `precision: 'bf16'` multiplies the same weights
+   * in bf16 (deeprank's own sessions; refused for an int8 bundle); `context` names features fed
+   * once per request (RankingModel.exportOnnx).
+   */
+  createSession(options?: ScoringSessionOptions): Promise<ScoringSession>;
+}
+
+/** What scores: OnnxSession, or NativeScoringSession for a graph with bf16 products. */
+export interface ScoringSession {
+  run(feeds: Readonly<Record<string, Feed>>, fetches?: readonly string[]): Promise<Record<string, TensorData>>;
+  release(): Promise<void>;
+}
+
+export interface ScoringSessionOptions {
+  threads?: number;
+  precision?: ProductPrecision;
+  context?: ReadonlySet<string>;
+}
+
+async function createScoringSession(onnx: Uint8Array, model: RankingModel, manifest: BundleManifest, { threads, precision = 'float32', context }: ScoringSessionOptions): Promise<ScoringSession> {
+  const options = threads !== undefined ? { threads } : {};
+  if (precision === 'float32') return OnnxSession.create(context?.size ? model.exportOnnx({}, context) : onnx, options);
+  if (manifest.quantization) throw new ConfigError(`precision 'bf16' multiplies the float32 weights in bf16; this bundle's products are ${manifest.quantization} already`, { field: 'precision' });
+  warnIfBf16Emulated("precision 'bf16'");
+  const session = NativeScoringSession.create(model.exportOnnx({}, context, { products: 'bf16' }), options);
+  if (!session) throw new ConfigError(`precision 'bf16' runs in deeprank's own ONNX Runtime sessions, which need its native addon (${NativeSession.unavailable()}); use precision 'float32'`, { field: 'precision' });
+  return session;
 }
 
 /** The bundle's files by name, from a directory or an archive. */
@@ -138,7 +168,7 @@ export async function loadBundle(path: string): Promise<Bundle> {
       heads,
       calibration,
       ...(utility ? { utility } : {}),
-      createSession: ({ threads } = {}) => OnnxSession.create(onnx, threads !== undefined ? { threads } : {}),
+      createSession: (options = {}) => createScoringSession(onnx, model, manifest, options),
     };
   } catch (error) {
     throw locate(error, unpacked, where);

@@ -99,8 +99,9 @@ export async function evalCommand(options: { model: string; data: string; metric
  * task's calibrated prediction and the composed utility. With `--bundle`, the file is scored as
  * the bundle serves (its graph, int8 for a quantized bundle, its calibration and utility policy).
  */
-export async function predictCommand(options: { model?: string; bundle?: string; data: string; out: string; threads?: number; utility?: string }): Promise<void> {
+export async function predictCommand(options: { model?: string; bundle?: string; data: string; out: string; threads?: number; utility?: string; precision?: ProductPrecision }): Promise<void> {
   if ((options.model === undefined) === (options.bundle === undefined)) throw new ConfigError('give either --model <dir> or --bundle <path>', { field: options.model === undefined ? '--model' : '--bundle' });
+  if (options.precision !== undefined && options.bundle === undefined) throw new ConfigError('--precision applies to --bundle: a model directory scores in float32', { field: '--precision' });
   const scored = options.bundle !== undefined ? await predictWithBundle(options.bundle, options) : await predictWithModel(options.model!, options);
   const { tasks, rows, multiTask, policy, described } = scored;
   const columns = [...tasks.values()].map((t) => t.calibrated);
@@ -142,10 +143,10 @@ async function predictWithModel(modelDir: string, options: { data: string; threa
   return { tasks, rows: data.rows, multiTask: model.multiTask, ...(policy ? { policy } : {}), described };
 }
 
-async function predictWithBundle(path: string, options: { data: string; threads?: number; utility?: string }): Promise<Predictions> {
+async function predictWithBundle(path: string, options: { data: string; threads?: number; utility?: string; precision?: ProductPrecision }): Promise<Predictions> {
   if (options.utility !== undefined) throw new ConfigError("--utility applies to --model; a bundle scores with its own utility policy", { field: '--utility' });
   const bundle = await loadBundle(path);
-  const { data, scores } = await scoreFileWithBundle(bundle, options.data, options.threads !== undefined ? { threads: options.threads } : {});
+  const { data, scores } = await scoreFileWithBundle(bundle, options.data, { ...(options.threads !== undefined ? { threads: options.threads } : {}), ...(options.precision !== undefined ? { precision: options.precision } : {}) });
   if (data.rows.length === 0) throw new DataError('no rows to score', { file: options.data });
   const described = [...bundle.calibration.values()].map(describeCalibration);
   return { tasks: scores.tasks, rows: data.rows, multiTask: bundle.heads.length > 1, ...(bundle.utility ? { policy: bundle.utility } : {}), described };

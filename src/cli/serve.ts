@@ -3,6 +3,7 @@
  * With --watch, a change to the bundle path reloads it; a refused bundle is logged and counted
  * and the serving one stays.
  */
+import type { ProductPrecision } from '../engine/graph.js';
 import { ConfigError } from '../errors.js';
 import { createServer } from '../serve/server.js';
 import { watchBundle } from '../serve/bundle-watcher.js';
@@ -13,6 +14,7 @@ export interface ServeOptions {
   host: string;
   maxCandidates: number;
   threads?: number;
+  precision?: ProductPrecision;
   watch?: boolean;
 }
 
@@ -21,6 +23,7 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
     bundle: options.bundle,
     maxCandidates: options.maxCandidates,
     ...(options.threads !== undefined ? { threads: options.threads } : {}),
+    ...(options.precision !== undefined ? { precision: options.precision } : {}),
     logger: { level: 'info' },
   });
   const { app } = server;

@@ -89,3 +89,11 @@ export class NativeSession {
     this.addon.ortRelease(this.handle);
   }
 }
+
+let warnedBf16Emulated = false;
+/** Once a process, where `setting` asks for bf16 products on a CPU without AVX512-BF16 or AMX: they compute VDPBF16PS's bits, but slowly. */
+export function warnIfBf16Emulated(setting: string): void {
+  if (warnedBf16Emulated || NativeSession.bf16Native()) return;
+  warnedBf16Emulated = true;
+  process.emitWarning(`${setting}: this CPU has neither AVX512-BF16 nor AMX, so the products run as fused multiply-adds (AVX512-BF16's bits), several times slower than float32 ones`, { code: 'DEEPRANK_BF16_EMULATED' });
+}

@@ -3,6 +3,7 @@
  * parser built from its schema, and proven by a warm-up score (one all-missing candidate) that
  * must give finite scores. A bundle that fails any of this is refused before it can serve.
  */
+import type { ProductPrecision } from '../engine/graph.js';
 import { BundleScorer, type BundleScores } from '../bundle/bundle-scorer.js';
 import { loadBundle, type Bundle } from '../bundle/load-bundle.js';
 import type { SegmentValues } from '../calibration/segmented-calibration.js';
@@ -42,15 +43,15 @@ export class ServedModel {
     this.contextFeatures = new ContextFeatures(bundle.pipeline);
   }
 
-  static async open(path: string, options: { threads?: number; maxCandidates?: number } = {}): Promise<ServedModel> {
+  static async open(path: string, options: { threads?: number; maxCandidates?: number; precision?: ProductPrecision } = {}): Promise<ServedModel> {
     const bundle = await loadBundle(path);
-    const scorer = await BundleScorer.create(bundle, options.threads !== undefined ? { threads: options.threads } : {});
+    const scorer = await BundleScorer.create(bundle, { ...(options.threads !== undefined ? { threads: options.threads } : {}), ...(options.precision !== undefined ? { precision: options.precision } : {}) });
     const version: ModelVersion = {
       type: bundle.manifest.model.type,
       createdAt: bundle.manifest.createdAt,
       manifestSha256: contentHash(Buffer.from(JSON.stringify(bundle.manifest))).sha256.slice(0, 16),
       path,
-      precision: bundle.manifest.quantization ?? 'float32',
+      precision: options.precision === 'bf16' ? 'bf16' : (bundle.manifest.quantization ?? 'float32'),
     };
     const model = new ServedModel(bundle, scorer, new RequestParser(requestFields(bundle.pipeline, bundle.calibration), options.maxCandidates), version);
     try {

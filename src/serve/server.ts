@@ -9,6 +9,7 @@
  * A bad request is 400 { error, field } naming the field; a refused reload 422 with the old
  * bundle still serving; a scoring failure 500 with one line (logged); never a stack trace.
  */
+import type { ProductPrecision } from '../engine/graph.js';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions, type RouteHandlerMethod } from 'fastify';
 import { z } from 'zod';
 import type { BundleScores } from '../bundle/bundle-scorer.js';
@@ -27,6 +28,8 @@ export interface ServerOptions {
   maxCandidates?: number;
   /** ONNX Runtime threads per session. */
   threads?: number;
+  /** How the bundle's products are computed (Bundle.createSession; default float32). */
+  precision?: ProductPrecision;
   /** Fastify's logger option (default: off). */
   logger?: FastifyServerOptions['logger'];
 }
@@ -74,7 +77,11 @@ const firstLine = (error: unknown) => (error instanceof Error ? error.message : 
 const describeError = (error: unknown) => (error instanceof DeeprankError ? error.describe() : firstLine(error));
 
 export async function createServer(options: ServerOptions): Promise<ScoringServer> {
-  const serving = new ServingBundle({ ...(options.threads !== undefined ? { threads: options.threads } : {}), ...(options.maxCandidates !== undefined ? { maxCandidates: options.maxCandidates } : {}) });
+  const serving = new ServingBundle({
+    ...(options.threads !== undefined ? { threads: options.threads } : {}),
+    ...(options.maxCandidates !== undefined ? { maxCandidates: options.maxCandidates } : {}),
+    ...(options.precision !== undefined ? { precision: options.precision } : {}),
+  });
   const metrics = new ServingMetrics();
   const maxCandidates = options.maxCandidates ?? DEFAULT_MAX_CANDIDATES;
   // Room for maxCandidates candidates of a few kilobytes each.

@@ -7,6 +7,7 @@
  * swap, so a bad bundle is refused and the current one keeps serving; the replaced model is kept
  * as `previous`, and rollback() swaps back to it. Reloads and rollbacks run one at a time.
  */
+import type { ProductPrecision } from '../engine/graph.js';
 import { ConfigError } from '../errors.js';
 import { ServedModel, type ModelVersion } from './served-model.js';
 
@@ -25,6 +26,7 @@ export interface Lease {
 export interface ServingBundleOptions {
   threads?: number;
   maxCandidates?: number;
+  precision?: ProductPrecision;
 }
 
 export class ServingBundle {

@@ -8,7 +8,7 @@
  * `prediction/<task>` per task besides `prediction` (the first, main task).
  */
 import type { FeatureSpec } from '../data/batch.js';
-import { Graph, Sym, type FloatType } from '../engine/graph.js';
+import { Graph, Sym, type FloatType, type ProductPrecision } from '../engine/graph.js';
 import { gradients } from '../engine/autodiff.js';
 import { exportOnnx, type ExportOptions } from '../engine/onnx-export.js';
 import type { Quantization } from '../engine/int8-quantization.js';
@@ -206,12 +206,19 @@ export class RankingModel {
    * of a multi-task model). Weights are initializers. `contextFeatures` are fed once per request
    * ([1] / [1, maxLength]) and broadcast to the candidates' rows, so what depends on them alone
    * (their lookups, a user tower) is computed once per request. `quantize: 'int8'` writes the
-   * weight products as integer GEMMs (engine/int8-quantization.ts).
+   * weight products as integer GEMMs (engine/int8-quantization.ts); `products: 'bf16'` as
+   * ai.deeprank.GemmBf16, which only deeprank's own sessions run (NativeScoringSession).
    */
-  exportOnnx(metadata: Record<string, string> = {}, contextFeatures?: ReadonlySet<string>, { quantize }: { quantize?: Quantization } = {}): Uint8Array {
+  exportOnnx(metadata: Record<string, string> = {}, contextFeatures?: ReadonlySet<string>, { quantize, products }: { quantize?: Quantization; products?: ProductPrecision } = {}): Uint8Array {
     const built = this.build('export', 'float32', undefined, undefined, contextFeatures);
     const initializers = new Map<string, Float32Array>();
     for (const [name, t] of this.params.allTensors()) initializers.set(name, t.data);
-    return exportOnnx(built.graph, { outputs: { prediction: built.prediction, ...built.predictions }, initializers, graphName: this.model.type, ...(quantize ? { quantize, metadata: { ...metadata, deeprank_quantization: quantize } } : { metadata }) });
+    return exportOnnx(built.graph, {
+      outputs: { prediction: built.prediction, ...built.predictions },
+      initializers,
+      graphName: this.model.type,
+      ...(products ? { products } : {}),
+      ...(quantize ? { quantize, metadata: { ...metadata, deeprank_quantization: quantize } } : { metadata }),
+    });
   }
 }

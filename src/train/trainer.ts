@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import type { Batch } from '../data/batch.js';
 import { gradientOf, type EmbeddingLookup, type StateUpdate } from '../layers/build-context.js';
 import { OnnxSession, defaultThreads } from '../engine/runtime.js';
-import { NativeSession } from '../engine/native-session.js';
+import { NativeSession, warnIfBf16Emulated } from '../engine/native-session.js';
 import { readTensorFile, writeTensorFile, type NamedTensor } from '../engine/tensor-file.js';
 import { ArtifactError, ConfigError, DataError } from '../errors.js';
 import { higherIsBetter, needsGroups } from '../metrics/index.js';
@@ -148,7 +148,7 @@ export class Trainer {
     if (!native && this.config.precision === 'bf16') {
       throw new ConfigError(`precision 'bf16' needs deeprank's native addon (${NativeSession.unavailable()}); use precision 'float32'`, { field: 'train.precision' });
     }
-    if (this.config.precision === 'bf16' && !NativeSession.bf16Native()) warnEmulatedBf16();
+    if (this.config.precision === 'bf16') warnIfBf16Emulated("train.precision 'bf16'");
     const session = native ?? (await OnnxSession.create(bytes, sessionOptions));
     const feeder = new BatchFeeder(built.ctx, this.model.params, this.model.spec.numeric.length, this.model.head.task);
     const featureDropout = new FeatureDropout(this.config.featureDropout ?? {}, this.model.spec, this.config.seed);
@@ -325,10 +325,3 @@ export class Trainer {
   }
 }
 
-let warnedEmulatedBf16 = false;
-/** Once a process: bf16 on a CPU without AVX512-BF16 or AMX computes VDPBF16PS's bits, but slowly. */
-function warnEmulatedBf16(): void {
-  if (warnedEmulatedBf16) return;
-  warnedEmulatedBf16 = true;
-  process.emitWarning("train.precision 'bf16': this CPU has neither AVX512-BF16 nor AMX, so the products run as fused multiply-adds (AVX512-BF16's bits), several times slower than float32 ones", { code: 'DEEPRANK_BF16_EMULATED' });
-}

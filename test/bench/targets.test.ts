@@ -62,3 +62,15 @@ test('bf16 training is judged against PyTorch in float32 and against PyTorch\'s 
     ['training samples/s over PyTorch (openblas) with bf16 autocast, both in bf16', 1.4, false],
   ]);
 });
+
+test('bf16 scoring is judged against PyTorch\'s float model and against its bf16 autocast, beside float32 and int8', () => {
+  const mlp = entry('mlp', 1, {}, { train_ratio: 2.1, infer_ratio: 1.1, infer_int8_over_float_ratio: 2.2, infer_bf16_over_float_ratio: 4.2 });
+  mlp.pytorch['openblas-bf16'] = { infer_bf16_ratio: at(2.5) };
+  const scoring = evaluateTargets([mlp]).targets.filter((t) => t.what.startsWith('scoring'));
+  assert.deepEqual(scoring.map((t) => [t.what, t.value.median, t.met]), [
+    ['scoring samples/s over PyTorch (openblas), float32', 1.1, false],
+    ['scoring samples/s over PyTorch (openblas), int8 bundle against its float model', 2.2, false],
+    ['scoring samples/s over PyTorch (openblas), deeprank with bf16 products against its float model', 4.2, true],
+    ['scoring samples/s over PyTorch (openblas) with bf16 autocast, both in bf16', 2.5, false],
+  ]);
+});

@@ -15,8 +15,8 @@ import { calibrationSummary } from '../../src/calibration/calibration-summary.js
 import type { EncodedDataset } from '../../src/data/encoded-dataset.js';
 import { FeaturePipeline } from '../../src/data/feature-pipeline.js';
 import { loadWithPipeline } from '../../src/data/load-dataset.js';
-import type { OnnxSession } from '../../src/engine/runtime.js';
 import { servingFeeds } from '../../src/bundle/bundle-scorer.js';
+import type { ScoringSession } from '../../src/bundle/load-bundle.js';
 import { loadModel } from '../../src/train/model-artifact.js';
 import { Predictor } from '../../src/train/predict.js';
 import { parseRunConfig } from '../../src/train/run-config.js';
@@ -95,7 +95,7 @@ export async function scoreWithModelDir(modelDir: string, file: string): Promise
 }
 
 /** Every output of `session` on all rows of `dataset`. */
-export async function scoreWithSession(session: OnnxSession, dataset: EncodedDataset): Promise<Record<string, Float32Array>> {
+export async function scoreWithSession(session: ScoringSession, dataset: EncodedDataset): Promise<Record<string, Float32Array>> {
   const [batch] = [...dataset.batches(dataset.allRows(), dataset.numRows, { reuseBuffers: false })];
   return (await session.run(servingFeeds(batch!, dataset.spec))) as unknown as Record<string, Float32Array>;
 }

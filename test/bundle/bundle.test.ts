@@ -16,6 +16,7 @@ import { loadBundle, type Bundle } from '../../src/bundle/load-bundle.js';
 import { readTar } from '../../src/bundle/tar-archive.js';
 import { loadCalibration } from '../../src/calibration/calibration-file.js';
 import { loadWithPipeline } from '../../src/data/load-dataset.js';
+import { NativeSession } from '../../src/engine/native-session.js';
 import { ArtifactError, BundleError, ConfigError } from '../../src/errors.js';
 import { writeDirAtomic } from '../../src/util/atomic-dir.js';
 import { assertAllClose } from '../train/fixtures.js';
@@ -193,6 +194,54 @@ test('an int8 bundle serves integer weight products: scores close to the float b
     assert.deepEqual(await scorer.contextGraphs(), [], 'no context graph for a quantized bundle');
   } finally {
     await scorer.release();
+  }
+});
+
+const nativeSkip = NativeSession.unavailable() ? `bf16 scoring runs in deeprank's own sessions (${NativeSession.unavailable()})` : false;
+
+test('a bundle scores with bf16 products when asked: within bf16 rounding of its float32 scores, the same bits on two threads', { skip: nativeSkip }, async () => {
+  // Embeddings of 8 make the products 17 x 32 and 32 x 16, long enough on both sides for bf16; the 16 x 1 logit stays float32.
+  const wide = await train(f.root, 'dnn-wide-bf16', { ...clickLogConfig(), model: { type: 'dnn', embeddingDim: 8, hiddenUnits: [32, 16] } });
+  const dir = join(f.root, 'bundle-wide-bf16');
+  await createBundle(wide, dir);
+  const bundle = await loadBundle(dir);
+  const data = await loadWithPipeline(bundle.pipeline, f.scoreFile, process.cwd(), { requireLabels: false });
+  const scored = async (options: { threads: number; precision?: 'bf16' }) => {
+    const scorer = await BundleScorer.create(bundle, options);
+    try {
+      return { raw: (await scorer.score(data.source, data.rows)).tasks.get('click')!.raw };
+    } finally {
+      await scorer.release();
+    }
+  };
+  const float = await scored({ threads: 1 });
+  const bf16 = await scored({ threads: 1, precision: 'bf16' });
+  const differences = Array.from(float.raw, (p, i) => Math.abs(p - bf16.raw[i]!));
+  const mean = differences.reduce((a, b) => a + b, 0) / differences.length;
+  assert.ok(mean > 0 && Math.max(...differences) < 0.01, `bf16 against float32 scores: mean difference ${mean}, largest ${Math.max(...differences)}`);
+  assert.deepEqual((await scored({ threads: 2, precision: 'bf16' })).raw, bf16.raw);
+});
+
+test('bf16 scoring is refused, naming precision, for an int8 bundle and where deeprank\'s own sessions are not available', { skip: nativeSkip }, async () => {
+  const int8 = join(f.root, 'bundle-refuse-bf16-int8');
+  await createBundle(f.dnn, int8, { quantize: 'int8' });
+  const refusal = async (path: string) => {
+    try {
+      await BundleScorer.create(await loadBundle(path), { threads: 1, precision: 'bf16' });
+    } catch (error) {
+      assert.ok(error instanceof ConfigError, String(error));
+      assert.equal(error.location.field, 'precision');
+      return error.message;
+    }
+    assert.fail(`${path} scored in bf16`);
+  };
+  assert.match(await refusal(int8), /products are int8 already/);
+  const create = NativeSession.create;
+  NativeSession.create = () => undefined;
+  try {
+    assert.match(await refusal(bundleDir), /deeprank's own ONNX Runtime sessions.*use precision 'float32'/);
+  } finally {
+    NativeSession.create = create;
   }
 });
 

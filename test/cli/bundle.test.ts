@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { NativeSession } from '../../src/engine/native-session.js';
 import { assertCliError, clickLogConfig, clickLogCsv, listTree, runCli, workDir, writeConfig } from './cli-fixtures.js';
 
 test('bundle create and inspect through the CLI; bad input is one error line', async (t) => {
@@ -78,6 +79,13 @@ test('bundle create and inspect through the CLI; bad input is one error line', a
     assertCliError(await runCli(['predict', '--model', 'm', '--bundle', 'b', '--data', 'train.csv', '--out', 'x.csv'], dir), { message: /give either --model <dir> or --bundle <path>/ });
     assertCliError(await runCli(['predict', '--data', 'train.csv', '--out', 'x.csv'], dir), { field: '--model' });
     assertCliError(await runCli(['predict', '--bundle', 'b', '--utility', 'utility.yaml', '--data', 'train.csv', '--out', 'x.csv'], dir), { field: '--utility' });
+    assertCliError(await runCli(['predict', '--model', 'm', '--precision', 'bf16', '--data', 'train.csv', '--out', 'x.csv'], dir), { field: '--precision', message: /applies to --bundle/ });
+    if (NativeSession.unavailable() === undefined) {
+      // bf16 products: the same rows and columns, each score within bf16 rounding of the float32 one.
+      const bf16 = await csv(['--bundle', 'b.tar', '--precision', 'bf16'], 'pbf.csv');
+      assert.deepEqual(bf16[0], fromBundle[0]);
+      bf16.slice(1).forEach((cells, i) => assert.ok(Math.abs(Number(cells[1]) - Number(fromBundle[i + 1]![1])) < 0.01, `row ${cells[0]}: ${cells[1]} against ${fromBundle[i + 1]![1]}`));
+    }
   });
 
   await t.test('bad input: one error line naming the file, nothing written', async () => {

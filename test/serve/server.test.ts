@@ -15,6 +15,7 @@ import { saveCalibration } from '../../src/calibration/calibration-file.js';
 import { calibrationSummary } from '../../src/calibration/calibration-summary.js';
 import { SegmentedCalibration, type SegmentValues } from '../../src/calibration/segmented-calibration.js';
 import { loadWithPipeline } from '../../src/data/load-dataset.js';
+import { NativeSession } from '../../src/engine/native-session.js';
 import { createServer, topK, type ScoringServer } from '../../src/serve/server.js';
 import { scoreWithModelDir } from '../bundle/bundle-fixtures.js';
 import { post, serveFixtures, type ServeFixtures } from './serve-fixtures.js';
@@ -149,6 +150,32 @@ test('an int8 bundle serves, and deeprank_model_info says precision="int8"', asy
     assert.equal(metric(text, `deeprank_model_info{model_type="dnn",created_at="${version.createdAt}",manifest_sha256="${version.manifestSha256}",path="${int8}",precision="int8"}`), 1);
   } finally {
     await quantized.app.close();
+  }
+});
+
+test('a server scoring with bf16 products answers as the float32 one to bf16 rounding, broadcasts a context, and deeprank_model_info says precision="bf16"', { skip: NativeSession.unavailable() ? `bf16 scoring runs in deeprank's own sessions (${NativeSession.unavailable()})` : false }, async () => {
+  const bf16 = await createServer({ bundle: f.dnnBundle, threads: 1, precision: 'bf16' });
+  try {
+    const request = { candidates: f.candidates.slice(0, 20) };
+    const [scored, float] = [await post(bf16.app, '/v1/score', request), await post(server.app, '/v1/score', request)];
+    assert.equal(scored.status, 200, JSON.stringify(scored.body));
+    scored.body.scores.forEach((score: number, i: number) => assert.ok(Math.abs(score - float.body.scores[i]) < 0.01, `candidate ${i}: ${score} against ${float.body.scores[i]}`));
+    const items = f.candidates.slice(0, 30).map(({ item, price }) => ({ item, price }));
+    const shared = await post(bf16.app, '/v1/score', { context: { user: 'u5' }, candidates: items });
+    const each = await post(bf16.app, '/v1/score', { candidates: items.map((c) => ({ user: 'u5', ...c })) });
+    shared.body.scores.forEach((score: number, i: number) => assert.ok(Math.abs(score - each.body.scores[i]) <= 1e-5, `context: ${score} against ${each.body.scores[i]}`));
+    const lease = bf16.serving.acquire();
+    try {
+      // The context graph is built with bf16 products too, so it agrees with the bundle graph and scores the request.
+      assert.deepEqual(await lease.model.scorer.contextGraphs(), [{ features: ['user'], used: true }]);
+    } finally {
+      lease.release();
+    }
+    const text = (await bf16.app.inject({ method: 'GET', url: '/metrics' })).body;
+    const version = bf16.serving.version!;
+    assert.equal(metric(text, `deeprank_model_info{model_type="dnn",created_at="${version.createdAt}",manifest_sha256="${version.manifestSha256}",path="${f.dnnBundle}",precision="bf16"}`), 1);
+  } finally {
+    await bf16.app.close();
   }
 });
 
