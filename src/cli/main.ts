@@ -20,7 +20,7 @@ function positiveInt(value: string): number {
 }
 
 /** How a bundle's products may be computed when it scores (Bundle.createSession). */
-const SCORING_PRECISION = 'scoring products: float32 (the bundle graph), or bf16 (the same weights multiplied as bfloat16 factors with float32 sums in deeprank\'s own sessions; 2-2.6x faster on CPUs with AMX; predictions move by bfloat16 rounding, at most 5e-5 on the bench models)';
+const SCORING_PRECISION = 'scoring products: float32 (the bundle graph), or bf16 (the same weights multiplied as bfloat16 factors with float32 sums in deeprank\'s own sessions; 2-2.7x faster on CPUs with AMX; predictions move by bfloat16 rounding, at most 5e-5 on the bench models)';
 
 const program = new Command()
   .name('deeprank')
