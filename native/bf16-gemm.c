@@ -306,13 +306,7 @@ typedef struct {
   uint32_t *out;
 } Operand;
 
-/* Pairs across rows packed into whole rows of pairs (AMX's A) go AMX_PAIRS pairs to a task, so that each line's words are written a cache line at a time. */
-static int across_into_rows(const Operand *o) { return o->across && o->width == 1; }
-
-static size_t pack_tasks(const Operand *o) {
-  if (across_into_rows(o)) return o->pairs / AMX_PAIRS;
-  return o->across ? o->pairs : ceil_div(o->lines, o->width);
-}
+static size_t pack_tasks(const Operand *o) { return o->across ? o->pairs : ceil_div(o->lines, o->width); }
 
 /* Rows 2p and 2p + 1 of x (NULL past k), or NULL for both when p is past k's pairs: the pair-words of pair p. */
 static const float *pair_rows(const Operand *o, size_t p, const float **second) {
@@ -347,15 +341,15 @@ static inline BF16_TARGET __attribute__((always_inline)) void transpose16(__m512
 }
 
 /*
- * AMX's A from pairs across x's rows: task t converts pairs [16t, 16t + 16) (32 rows) for 16
- * lines at a time into 16 vectors, one per pair, and transposes them into one per line: each
- * line's 16 words are then one aligned store.
+ * AMX's A from pairs across x's rows: pairs [16t, 16t + 16) (32 rows) of lines [begin, end),
+ * 16 lines at a time into 16 vectors, one per pair, transposed into one per line: each line's 16
+ * words are then one aligned store.
  */
-BF16_TARGET static void pack_rows_across_bf16(const Operand *o, size_t t) {
+BF16_TARGET static void pack_rows_across_bf16(const Operand *o, size_t t, size_t begin, size_t end) {
   const float *rows[AMX_PAIRS][2];
   for (size_t q = 0; q < AMX_PAIRS; q++) rows[q][0] = pair_rows(o, t * AMX_PAIRS + q, &rows[q][1]);
-  for (size_t line = 0; line < o->lines; line += 16) {
-    __mmask16 m = first(o->lines - line);
+  for (size_t line = begin; line < end; line += 16) {
+    __mmask16 m = first(end - line);
     __m512i words[16];
     for (size_t q = 0; q < AMX_PAIRS; q++) {
       __m512 x0 = rows[q][0] ? _mm512_maskz_loadu_ps(m, rows[q][0] + line) : _mm512_setzero_ps();
@@ -363,7 +357,21 @@ BF16_TARGET static void pack_rows_across_bf16(const Operand *o, size_t t) {
       words[q] = pair_words(x0, x1);
     }
     transpose16(words);
-    for (size_t i = 0; i < 16 && line + i < o->lines; i++) _mm512_store_si512(o->out + (line + i) * o->pairs + t * AMX_PAIRS, words[i]);
+    for (size_t i = 0; i < 16 && line + i < end; i++) _mm512_store_si512(o->out + (line + i) * o->pairs + t * AMX_PAIRS, words[i]);
+  }
+}
+
+/* AMX's A: lines [begin, end) as whole rows of pairs, the pairs past k's zero. */
+BF16_TARGET static void pack_rows_bf16(const Operand *o, size_t begin, size_t end) {
+  if (o->across) {
+    for (size_t t = 0; t < o->pairs / AMX_PAIRS; t++) pack_rows_across_bf16(o, t, begin, end);
+    return;
+  }
+  size_t P = ceil_div(o->k, 2);
+  for (size_t i = begin; i < end; i++) {
+    uint32_t *row = o->out + i * o->pairs;
+    pairs_along_bf16(o->x + i * o->ld, o->k, row);
+    memset(row + P, 0, (o->pairs - P) * sizeof(uint32_t));
   }
 }
 
@@ -402,10 +410,6 @@ BF16_TARGET static void pack_panel_along_bf16(const Operand *o, size_t t) {
 static void pack_task(const Operand *o, size_t t) {
   size_t P = ceil_div(o->k, 2);
 #ifdef X86_BF16
-  if (across_into_rows(o)) {
-    pack_rows_across_bf16(o, t);
-    return;
-  }
   if (path.avx512 && !o->across && o->width == NR) {
     pack_panel_along_bf16(o, t);
     return;
@@ -427,11 +431,6 @@ static void pack_task(const Operand *o, size_t t) {
   else memset(group + P * o->width, 0, (o->pairs - P) * o->width * sizeof(uint32_t));
   for (size_t i = 0; i < count; i++) {
     const float *line = o->x + (first + i) * o->ld;
-    /* A line of its own (AMX's rows of A): its words are already in place. */
-    if (o->width == 1) {
-      path.along(line, o->k, group);
-      continue;
-    }
     for (size_t k0 = 0; k0 < o->k; k0 += ALONG_CHUNK) {
       size_t n = o->k - k0 < ALONG_CHUNK ? o->k - k0 : ALONG_CHUNK;
       uint32_t *to = group + k0 / 2 * o->width + i;
@@ -466,6 +465,7 @@ static void multiply_block(void *data, size_t block) {
   const float *add = g->addend ? g->addend + first * g->addend_ld : NULL;
 #ifdef X86_BF16
   if (path.amx) {
+    pack_rows_bf16(&job->a, first, first + rows);
     block_amx(job->a.pairs, a, job->b.out, g->c + first * g->n, rows, g->n, add, g->addend_ld, g->relu);
     return;
   }
@@ -495,9 +495,10 @@ void bf16_gemm(const Bf16Gemm *g, void *scratch, bf16_parallel_for parallel_for,
   uint32_t *bpack = scratch, *apack = bpack + job.panels * NR * pairs;
   /* op(B) = B (k x n, pairs across its rows) or B^T (B is n x k, pairs along its rows). */
   job.b = (Operand){g->b, g->trans_b ? g->k : g->n, g->k, g->n, NR, pairs, !g->trans_b, bpack};
-  /* op(A) = A (m x k, pairs along its rows) or A^T (A is k x m, pairs across its rows); AMX reads it as whole rows. */
+  /* op(A) = A (m x k, pairs along its rows) or A^T (A is k x m, pairs across its rows); AMX reads it as whole rows (groups of one line). */
   job.a = (Operand){g->a, g->trans_a ? g->m : g->k, g->k, g->m, path.amx ? 1 : MR, pairs, g->trans_a, apack};
   parallel_for(runner, pack_b, pack_tasks(&job.b), &job);
-  parallel_for(runner, pack_a, pack_tasks(&job.a), &job);
+  /* AMX's A is packed block by block inside the multiply, each block while its task multiplies it. */
+  if (!path.amx) parallel_for(runner, pack_a, pack_tasks(&job.a), &job);
   parallel_for(runner, multiply_block, ceil_div(g->m, block_rows()), &job);
 }
