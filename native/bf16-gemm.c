@@ -482,9 +482,23 @@ static size_t packed_pairs(const Bf16Gemm *g) {
   return path.amx ? ceil_div(P, AMX_PAIRS) * AMX_PAIRS : P;
 }
 
-size_t bf16_gemm_scratch_bytes(const Bf16Gemm *g) {
+size_t bf16_gemm_packed_b_bytes(const Bf16Gemm *g) {
   pick();
-  return (ceil_div(g->n, NR) * NR + ceil_div(g->m, block_rows()) * block_rows()) * packed_pairs(g) * sizeof(uint32_t);
+  return ceil_div(g->n, NR) * NR * packed_pairs(g) * sizeof(uint32_t);
+}
+
+size_t bf16_gemm_scratch_bytes(const Bf16Gemm *g) {
+  size_t a_bytes = ceil_div(g->m, block_rows()) * block_rows() * packed_pairs(g) * sizeof(uint32_t);
+  return (g->packed_b ? 0 : bf16_gemm_packed_b_bytes(g)) + a_bytes;
+}
+
+/* op(B) = B (k x n, pairs across its rows) or B^T (B is n x k, pairs along its rows), packed into `out`. */
+static Operand b_operand(const Bf16Gemm *g, uint32_t *out) { return (Operand){g->b, g->trans_b ? g->k : g->n, g->k, g->n, NR, packed_pairs(g), !g->trans_b, out}; }
+
+void bf16_gemm_pack_b(const Bf16Gemm *g, void *out, bf16_parallel_for parallel_for, void *runner) {
+  pick();
+  Job job = {.g = g, .panels = ceil_div(g->n, NR), .b = b_operand(g, out)};
+  parallel_for(runner, pack_b, pack_tasks(&job.b), &job);
 }
 
 void bf16_gemm(const Bf16Gemm *g, void *scratch, bf16_parallel_for parallel_for, void *runner) {
@@ -492,12 +506,11 @@ void bf16_gemm(const Bf16Gemm *g, void *scratch, bf16_parallel_for parallel_for,
   size_t pairs = packed_pairs(g);
   Job job = {.g = g, .panels = ceil_div(g->n, NR)};
   /* B's panels first: each is a multiple of 64 bytes, so A's blocks start aligned too. */
-  uint32_t *bpack = scratch, *apack = bpack + job.panels * NR * pairs;
-  /* op(B) = B (k x n, pairs across its rows) or B^T (B is n x k, pairs along its rows). */
-  job.b = (Operand){g->b, g->trans_b ? g->k : g->n, g->k, g->n, NR, pairs, !g->trans_b, bpack};
+  uint32_t *bpack = g->packed_b ? (uint32_t *)g->packed_b : scratch, *apack = g->packed_b ? scratch : bpack + job.panels * NR * pairs;
+  job.b = b_operand(g, bpack);
   /* op(A) = A (m x k, pairs along its rows) or A^T (A is k x m, pairs across its rows); AMX reads it as whole rows (groups of one line). */
   job.a = (Operand){g->a, g->trans_a ? g->m : g->k, g->k, g->m, path.amx ? 1 : MR, pairs, g->trans_a, apack};
-  parallel_for(runner, pack_b, pack_tasks(&job.b), &job);
+  if (!g->packed_b) parallel_for(runner, pack_b, pack_tasks(&job.b), &job);
   /* AMX's A is packed block by block inside the multiply, each block while its task multiplies it. */
   if (!path.amx) parallel_for(runner, pack_a, pack_tasks(&job.a), &job);
   parallel_for(runner, multiply_block, ceil_div(g->m, block_rows()), &job);

@@ -28,10 +28,16 @@ typedef struct {
   const float *addend;
   size_t addend_ld;
   int relu;
+  /* Optional: op(B) as bf16_gemm_pack_b packed it for this n, k and trans_b (a constant weight, packed once); NULL packs B here. */
+  const void *packed_b;
 } Bf16Gemm;
 
-/* Bytes of scratch memory bf16_gemm needs for this shape. */
+/* Bytes of scratch memory bf16_gemm needs for this shape (less with packed_b). */
 size_t bf16_gemm_scratch_bytes(const Bf16Gemm *g);
+
+/* Bytes of op(B) packed (n, k and trans_b of g), and the packing into `out` (64-byte aligned). */
+size_t bf16_gemm_packed_b_bytes(const Bf16Gemm *g);
+void bf16_gemm_pack_b(const Bf16Gemm *g, void *out, bf16_parallel_for parallel_for, void *runner);
 
 /* C = op(A) · op(B) (+ addend, relu); `scratch` (64-byte aligned) holds bf16_gemm_scratch_bytes(g). */
 void bf16_gemm(const Bf16Gemm *g, void *scratch, bf16_parallel_for parallel_for, void *runner);

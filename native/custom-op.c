@@ -8,6 +8,7 @@ typedef OrtStatus *(*CreateDomainFn)(const char *domain, OrtCustomOpDomain **out
 typedef OrtStatus *(*DomainAddFn)(OrtCustomOpDomain *domain, const OrtCustomOp *op);
 typedef OrtStatus *(*AddDomainFn)(OrtSessionOptions *options, OrtCustomOpDomain *domain);
 typedef OrtStatus *(*AttributeInt64Fn)(const OrtKernelInfo *info, const char *name, int64_t *out);
+typedef OrtStatus *(*ConstantInputFn)(const OrtKernelInfo *info, size_t index, int *is_constant, const OrtValue **out);
 typedef OrtStatus *(*GetInputFn)(const OrtKernelContext *context, size_t index, const OrtValue **out);
 typedef OrtStatus *(*ContextInputCountFn)(const OrtKernelContext *context, size_t *out);
 typedef OrtStatus *(*GetOutputFn)(OrtKernelContext *context, size_t index, const int64_t *dims, size_t rank, OrtValue **out);
@@ -66,6 +67,17 @@ OrtStatus *op_input(OrtKernelContext *context, size_t index, OpTensor *out, int 
   if (status) return status;
   if (present) *present = value != NULL;
   if (!value) return present ? NULL : op_error("ai.deeprank operator: a required input is missing");
+  return describe((OrtValue *)value, out);
+}
+
+OrtStatus *op_constant_input(const OrtKernelInfo *info, size_t index, OpTensor *out, int *constant) {
+  const OrtValue *value = NULL;
+  *constant = 0;
+  OrtStatus *status = CALL(KERNEL_INFO_GET_CONSTANT_INPUT_TENSOR, ConstantInputFn)(info, index, constant, &value);
+  if (status || !*constant || !value) {
+    *constant = 0;
+    return status;
+  }
   return describe((OrtValue *)value, out);
 }
 

@@ -66,6 +66,9 @@ int64_t op_attribute(const OrtKernelInfo *info, const char *name);
 /* Input `index`; `present` (may be NULL) is set to 0 for an absent optional input. */
 OrtStatus *op_input(OrtKernelContext *context, size_t index, OpTensor *out, int *present);
 
+/* Input `index` when it is a constant initializer of the graph (`constant` 1), known when the kernel is created; `constant` 0 otherwise. */
+OrtStatus *op_constant_input(const OrtKernelInfo *info, size_t index, OpTensor *out, int *constant);
+
 /* Output `index` with the given dimensions. */
 OrtStatus *op_output(OrtKernelContext *context, size_t index, const int64_t *dims, size_t rank, OpTensor *out);
 

@@ -17,7 +17,27 @@ typedef struct {
   int trans_a, trans_b, relu;
   void *scratch;
   size_t scratch_bytes;
+  /* B packed once when it is a constant initializer (a served graph's weight), else NULL. */
+  void *packed_b;
 } Kernel;
+
+/* Runs the tasks on the calling thread: a kernel being created has no session threads yet. */
+static void in_turn(void *runner, void (*task)(void *, size_t), size_t count, void *data) {
+  (void)runner;
+  for (size_t i = 0; i < count; i++) task(data, i);
+}
+
+/* B packed into kernel->packed_b when the graph holds it as a constant; training graphs feed their weights, so they pack on every run. */
+static OrtStatus *pack_constant_b(Kernel *kernel, const OrtKernelInfo *info) {
+  OpTensor b;
+  int constant;
+  OrtStatus *status = op_constant_input(info, 1, &b, &constant);
+  if (status || !constant || b.rank != 2) return status;
+  Bf16Gemm g = {.b = b.data, .trans_b = kernel->trans_b, .n = (size_t)b.dims[kernel->trans_b ? 0 : 1], .k = (size_t)b.dims[kernel->trans_b ? 1 : 0]};
+  if (posix_memalign(&kernel->packed_b, 64, bf16_gemm_packed_b_bytes(&g)) != 0) return op_error("GemmBf16: out of memory");
+  bf16_gemm_pack_b(&g, kernel->packed_b, in_turn, NULL);
+  return NULL;
+}
 
 static OrtStatus *create_kernel(const OrtCustomOp *op, const void *api, const OrtKernelInfo *info, void **out) {
   (void)op;
@@ -27,6 +47,11 @@ static OrtStatus *create_kernel(const OrtCustomOp *op, const void *api, const Or
   kernel->trans_a = op_attribute(info, "transA") != 0;
   kernel->trans_b = op_attribute(info, "transB") != 0;
   kernel->relu = op_attribute(info, "relu") != 0;
+  OrtStatus *status = pack_constant_b(kernel, info);
+  if (status) {
+    free(kernel);
+    return status;
+  }
   *out = kernel;
   return NULL;
 }
@@ -35,6 +60,7 @@ static void destroy_kernel(void *data) {
   Kernel *kernel = data;
   if (!kernel) return;
   free(kernel->scratch);
+  free(kernel->packed_b);
   free(kernel);
 }
 
@@ -47,7 +73,7 @@ static OrtStatus *compute(void *data, OrtKernelContext *context) {
   if (!status) status = op_input(context, 2, &c, &added);
   if (status) return status;
   if (a.rank != 2 || b.rank != 2) return op_error("GemmBf16: operands must be 2-D");
-  Bf16Gemm g = {.a = a.data, .b = b.data, .trans_a = kernel->trans_a, .trans_b = kernel->trans_b, .relu = kernel->relu};
+  Bf16Gemm g = {.a = a.data, .b = b.data, .trans_a = kernel->trans_a, .trans_b = kernel->trans_b, .relu = kernel->relu, .packed_b = kernel->packed_b};
   g.m = (size_t)a.dims[g.trans_a ? 1 : 0];
   g.k = (size_t)a.dims[g.trans_a ? 0 : 1];
   g.n = (size_t)b.dims[g.trans_b ? 0 : 1];

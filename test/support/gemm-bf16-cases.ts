@@ -94,22 +94,31 @@ export function operands(c: Case, seed: number) {
   return { a, b, addend };
 }
 
-/** The product as an ONNX model of one GemmBf16 node: symbolic sides, so that every size is one. */
-export function productModel(c: Case): Uint8Array {
+/**
+ * The product as an ONNX model of one GemmBf16 node: symbolic sides, so that every size is one;
+ * with `constantB`, B is an initializer of its own sizes, as a served graph's weight is.
+ */
+export function productModel(c: Case, constantB?: Float32Array): Uint8Array {
   const g = new Graph();
-  const a = g.input('a', c.transA ? ['k', 'm'] : ['m', 'k']);
-  const b = g.input('b', c.transB ? ['n', 'k'] : ['k', 'n']);
+  const [k, n] = constantB ? [c.k, c.n] : ['k', 'n'];
+  const a = g.input('a', c.transA ? [k, 'm'] : ['m', k]);
+  const b = g.input('b', c.transB ? [n, k] : [k, n], constantB ? 'param' : undefined);
+  const options = { products: 'bf16' as const, ...(constantB ? { initializers: new Map([['b', constantB]]) } : {}) };
   const y = op.gemm(a, b, { transA: c.transA, transB: c.transB });
-  if (!c.epilogue) return exportOnnx(g, { outputs: { y }, products: 'bf16' });
-  if (c.epilogue === 'addend') return exportOnnx(g, { outputs: { y: op.add(y, g.input('addend', ['m', 'n'])) }, products: 'bf16' });
-  const z = op.add(op.matmul(a, b), g.input('addend', ['n']));
-  return exportOnnx(g, { outputs: { y: c.epilogue === 'bias+relu' ? op.relu(z) : z }, products: 'bf16' });
+  if (!c.epilogue) return exportOnnx(g, { outputs: { y }, ...options });
+  if (c.epilogue === 'addend') return exportOnnx(g, { outputs: { y: op.add(y, g.input('addend', ['m', n])) }, ...options });
+  const z = op.add(op.matmul(a, b), g.input('addend', [n]));
+  return exportOnnx(g, { outputs: { y: c.epilogue === 'bias+relu' ? op.relu(z) : z }, ...options });
 }
 
-export async function product(c: Case, { a, b, addend }: { a: Float32Array; b: Float32Array; addend: Float32Array }, threads: number): Promise<Float32Array> {
-  const session = NativeSession.create(productModel(c), { threads })!;
+export async function product(c: Case, { a, b, addend }: { a: Float32Array; b: Float32Array; addend: Float32Array }, threads: number, constantB = false): Promise<Float32Array> {
+  const session = NativeSession.create(productModel(c, constantB ? b : undefined), { threads })!;
   const out = new Float32Array(c.m * c.n);
-  const feeds = { a: { data: a, shape: c.transA ? [c.k, c.m] : [c.m, c.k] }, b: { data: b, shape: c.transB ? [c.n, c.k] : [c.k, c.n] }, ...(c.epilogue ? { addend: { data: addend, shape: c.epilogue === 'addend' ? [c.m, c.n] : [c.n] } } : {}) };
+  const feeds = {
+    a: { data: a, shape: c.transA ? [c.k, c.m] : [c.m, c.k] },
+    ...(constantB ? {} : { b: { data: b, shape: c.transB ? [c.n, c.k] : [c.k, c.n] } }),
+    ...(c.epilogue ? { addend: { data: addend, shape: c.epilogue === 'addend' ? [c.m, c.n] : [c.n] } } : {}),
+  };
   await session.run(feeds, ['y'], { y: { data: out, shape: [c.m, c.n] } });
   await session.release();
   return out;
