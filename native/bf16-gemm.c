@@ -488,6 +488,7 @@ size_t bf16_gemm_packed_b_bytes(const Bf16Gemm *g) {
 }
 
 size_t bf16_gemm_scratch_bytes(const Bf16Gemm *g) {
+  pick();
   size_t a_bytes = ceil_div(g->m, block_rows()) * block_rows() * packed_pairs(g) * sizeof(uint32_t);
   return (g->packed_b ? 0 : bf16_gemm_packed_b_bytes(g)) + a_bytes;
 }

@@ -65,17 +65,25 @@ test('a constant B (a served graph\'s weight) is packed once, when the kernel is
   }
 });
 
-/** The cases' digests in a process that DEEPRANK_BF16_KERNEL sends down the given path, on two threads. */
-function digestsOn(forced: Bf16Kernel): { kernel: Bf16Kernel; digests: string[] } {
+/** The cases' digests in a new process (whose first product is the first case's), sent down the given path by DEEPRANK_BF16_KERNEL or its CPU's own, on two threads. */
+function digestsOn(forced?: Bf16Kernel): { kernel: Bf16Kernel; digests: string[] } {
   const script = `
     const { CASES, operands, product, digest } = await import(${JSON.stringify(fileURLToPath(new URL('../support/gemm-bf16-cases.js', import.meta.url)))});
     const { NativeSession } = await import(${JSON.stringify(fileURLToPath(new URL('../../src/engine/native-session.js', import.meta.url)))});
     const digests = [];
     for (const [index, c] of CASES.entries()) digests.push(digest(await product(c, operands(c, index + 1), 2)));
     console.log(JSON.stringify({ kernel: NativeSession.bf16Kernel(), digests }));`;
-  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, DEEPRANK_BF16_KERNEL: forced } });
+  const { DEEPRANK_BF16_KERNEL: _, ...env } = process.env;
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: forced ? { ...env, DEEPRANK_BF16_KERNEL: forced } : env });
   return JSON.parse(out.trim().split('\n').at(-1)!);
 }
+
+test('a new process, whose first product sizes the scratch memory, gives this process\'s bits on the CPU\'s own path', { skip, timeout: 120_000 }, async () => {
+  const here = await Promise.all(CASES.map(async (c, index) => digest(await product(c, operands(c, index + 1), 2))));
+  const child = digestsOn();
+  assert.equal(child.kernel, kernel);
+  assert.deepEqual(child.digests, here);
+});
 
 test('the paths that define the bits give the reference\'s: fused multiply-adds, and VDPBF16PS where the CPU has it', { skip, timeout: 120_000 }, () => {
   const expected = CASES.map((c, index) => {
