@@ -87,12 +87,17 @@ OrtStatus *op_output(OrtKernelContext *context, size_t index, const int64_t *dim
   return status ? status : describe(value, out);
 }
 
+void op_in_turn(void *runner, void (*task)(void *, size_t), size_t count, void *data) {
+  (void)runner;
+  for (size_t i = 0; i < count; i++) task(data, i);
+}
+
 void op_parallel_for(void *context, void (*task)(void *, size_t), size_t count, void *data) {
   OrtStatus *status = CALL(KERNEL_CONTEXT_PARALLEL_FOR, ParallelForFn)(context, task, count, 0, data);
   if (!status) return;
   /* No thread pool to run on: run the tasks here. */
   CALL(RELEASE_STATUS, ReleaseFn)(status);
-  for (size_t i = 0; i < count; i++) task(data, i);
+  op_in_turn(NULL, task, count, data);
 }
 
 const char *op_name(const OrtCustomOp *op) { return of(op)->name; }

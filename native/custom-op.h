@@ -72,6 +72,9 @@ OrtStatus *op_constant_input(const OrtKernelInfo *info, size_t index, OpTensor *
 /* Output `index` with the given dimensions. */
 OrtStatus *op_output(OrtKernelContext *context, size_t index, const int64_t *dims, size_t rank, OpTensor *out);
 
+/* Runs task(data, i) for i in [0, count) on the calling thread, in order (`runner` unused), where there are no session threads. */
+void op_in_turn(void *runner, void (*task)(void *data, size_t i), size_t count, void *data);
+
 /* Runs task(data, i) for i in [0, count) on the session's threads (bf16-gemm.h's bf16_parallel_for). */
 void op_parallel_for(void *context, void (*task)(void *data, size_t i), size_t count, void *data);
 

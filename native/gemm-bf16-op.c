@@ -21,12 +21,6 @@ typedef struct {
   void *packed_b;
 } Kernel;
 
-/* Runs the tasks on the calling thread: a kernel being created has no session threads yet. */
-static void in_turn(void *runner, void (*task)(void *, size_t), size_t count, void *data) {
-  (void)runner;
-  for (size_t i = 0; i < count; i++) task(data, i);
-}
-
 /* B packed into kernel->packed_b when the graph holds it as a constant; training graphs feed their weights, so they pack on every run. */
 static OrtStatus *pack_constant_b(Kernel *kernel, const OrtKernelInfo *info) {
   OpTensor b;
@@ -35,7 +29,8 @@ static OrtStatus *pack_constant_b(Kernel *kernel, const OrtKernelInfo *info) {
   if (status || !constant || b.rank != 2) return status;
   Bf16Gemm g = {.b = b.data, .trans_b = kernel->trans_b, .n = (size_t)b.dims[kernel->trans_b ? 0 : 1], .k = (size_t)b.dims[kernel->trans_b ? 1 : 0]};
   if (posix_memalign(&kernel->packed_b, 64, bf16_gemm_packed_b_bytes(&g)) != 0) return op_error("GemmBf16: out of memory");
-  bf16_gemm_pack_b(&g, kernel->packed_b, in_turn, NULL);
+  /* A kernel being created has no session threads yet. */
+  bf16_gemm_pack_b(&g, kernel->packed_b, op_in_turn, NULL);
   return NULL;
 }
 
